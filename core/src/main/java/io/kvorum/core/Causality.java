@@ -2,6 +2,7 @@ package io.kvorum.core;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 
@@ -42,15 +43,15 @@ public final class Causality {
     }
 
     /**
-     * The records that are not obsolete, each dot once, in dot order. All records must be of one
-     * key. Runs in O(n² log v) for n records and vectors of v entries; n is the number of
+     * The records that are not obsolete, each dot once, in dot order, as an unmodifiable list.
+     * All records must be of one key. Runs in O(n² log v) for n records and vectors of v entries; n is the number of
      * concurrent writes of a key, which is small.
      */
     public static List<Record> resolve(Collection<Record> records) {
         List<Record> distinct = distinctByDot(records);
         int n = distinct.size();
         if (n <= 1) {
-            return distinct;
+            return n == 0 ? List.of() : List.of(distinct.get(0));
         }
         List<Record> survivors = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -65,7 +66,7 @@ public final class Causality {
                 survivors.add(a);
             }
         }
-        return survivors;
+        return Collections.unmodifiableList(survivors);
     }
 
     /**

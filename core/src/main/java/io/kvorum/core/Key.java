@@ -16,9 +16,16 @@ public final class Key implements Comparable<Key> {
     private final byte[] bytes;
     private final long token;
 
+    private static final byte[] NO_BYTES = new byte[0];
+
     private Key(byte[] bytes) {
         this.bytes = bytes;
         this.token = Token.of(bytes, 0, bytes.length);
+    }
+
+    private Key(long token) {
+        this.bytes = NO_BYTES;
+        this.token = token;
     }
 
     /** A key holding a copy of {@code bytes}. */
@@ -37,6 +44,15 @@ public final class Key implements Comparable<Key> {
      */
     static Key adopt(byte[] bytes) {
         return new Key(bytes);
+    }
+
+    /**
+     * A search bound, not a key: it sorts after every key with a smaller token and no later than
+     * any key with token {@code token}. Sorted maps and SSTable indexes are sliced by ring range
+     * with it. Never store it.
+     */
+    public static Key lowerBound(long token) {
+        return new Key(token);
     }
 
     public long token() {

@@ -1,0 +1,48 @@
+package io.kvorum.storage;
+
+import io.kvorum.core.Record;
+import io.kvorum.core.Setting;
+import io.kvorum.core.SizeLimitExceededException;
+import java.util.List;
+
+/**
+ * The size limits every store enforces on what it is asked to apply. Checked for a whole batch
+ * before any of it is written, so a refused batch leaves no trace.
+ */
+public record RecordLimits(long maxKeyBytes, long maxValueBytes) {
+    private static final long KIB = 1024;
+
+    public static final Setting<Long> MAX_KEY_BYTES = Setting.bytes("storage.max_key_bytes", 8 * KIB, 1, 64 * KIB,
+            "Largest key accepted. Larger keys are refused before anything is written.");
+
+    public static final Setting<Long> MAX_VALUE_BYTES = Setting.bytes("storage.max_value_bytes", 4 * KIB * KIB, 0,
+            64 * KIB * KIB, "Largest value accepted. Larger values are refused before anything is written.");
+
+    public RecordLimits {
+        MAX_KEY_BYTES.validate(maxKeyBytes);
+        MAX_VALUE_BYTES.validate(maxValueBytes);
+    }
+
+    public static RecordLimits defaults() {
+        return new RecordLimits(MAX_KEY_BYTES.defaultValue(), MAX_VALUE_BYTES.defaultValue());
+    }
+
+    /** Throws {@link SizeLimitExceededException} for the first record whose key or value is too large. */
+    public void check(List<Record> records) {
+        for (Record r : records) {
+            if (r.key().length() > maxKeyBytes) {
+                throw new SizeLimitExceededException("key " + abbreviate(r), r.key().length(), maxKeyBytes,
+                        MAX_KEY_BYTES.key());
+            }
+            if (r.valueLength() > maxValueBytes) {
+                throw new SizeLimitExceededException("value of key " + abbreviate(r), r.valueLength(), maxValueBytes,
+                        MAX_VALUE_BYTES.key());
+            }
+        }
+    }
+
+    private static String abbreviate(Record r) {
+        String k = r.key().toString();
+        return k.length() > 40 ? k.substring(0, 40) + "..." : k;
+    }
+}

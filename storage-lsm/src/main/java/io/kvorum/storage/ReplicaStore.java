@@ -1,0 +1,69 @@
+package io.kvorum.storage;
+
+import io.kvorum.core.Key;
+import io.kvorum.core.Record;
+import io.kvorum.core.TokenRange;
+import java.util.List;
+
+/**
+ * A replica's records: what one node stores of the keys it replicates.
+ *
+ * <p>A store only ever takes the union of what it is given. It never decides between records,
+ * never reads before writing and never drops a record that is not obsolete: that is what lets
+ * read repair, hinted handoff, anti-entropy and streaming all be "send records, apply them".
+ * Reads pass a key's records through {@link io.kvorum.core.Causality#resolve}, so callers see
+ * only records that are not obsolete (including lone tombstones: interpreting them is the
+ * coordinator's job).
+ *
+ * <p>All methods are thread-safe. After {@link #close()} every other method throws
+ * {@link IllegalStateException}.
+ *
+ * <p>Implementations: {@code LsmStore} (the node's durable engine) and {@link MemoryReplicaStore}
+ * (for simulation and tests). Both pass {@code ReplicaStoreContract}.
+ */
+public interface ReplicaStore extends AutoCloseable {
+
+    /**
+     * Adds {@code records} to the store by union. Idempotent: applying a record twice is applying
+     * it once.
+     *
+     * <p>A batch is atomic across crashes: after a restart either all of it is there or none of
+     * it. The coordinator relies on this when it ships a new record together with the survivors
+     * it does not supersede; a replica that kept the one without the others would hand readers a
+     * context claiming records it does not have.
+     *
+     * <p>Every key and value is checked against the store's size limits first; if any is too
+     * large the call throws {@link io.kvorum.core.SizeLimitExceededException} and nothing of the
+     * batch is applied.
+     *
+     * @param durability {@link Durability#DURABLE} returns only once the batch is on stable storage
+     * @throws StorageException when the store cannot write (a full or failing disk)
+     */
+    void apply(List<Record> records, Durability durability);
+
+    /** {@link #apply(List, Durability)} of one record. */
+    default void apply(Record record, Durability durability) {
+        apply(List.of(record), durability);
+    }
+
+    /**
+     * The records of {@code key} that are not obsolete, in dot order; empty when the store has
+     * none. Sees every batch whose {@code apply} returned before the call began.
+     */
+    List<Record> read(Key key);
+
+    /**
+     * The records that are not obsolete of every key in {@code range}, ordered by key (token, then
+     * bytes) and within a key by dot. A wrapping range yields the part after its start first, as
+     * the ring orders it. The iterator is weakly consistent: it sees every batch applied before
+     * the call and may see some applied during iteration. The caller must close it.
+     */
+    CloseableIterator<Record> scan(TokenRange range);
+
+    /** Makes everything applied so far durable in the store's files, not only in its log. */
+    void flush();
+
+    /** Flushes, stops background work and releases files. Idempotent. */
+    @Override
+    void close();
+}

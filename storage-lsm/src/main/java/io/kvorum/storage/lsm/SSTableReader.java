@@ -1,0 +1,392 @@
+package io.kvorum.storage.lsm;
+
+import io.kvorum.core.ByteReader;
+import io.kvorum.core.CorruptDataException;
+import io.kvorum.core.Key;
+import io.kvorum.core.Record;
+import io.kvorum.storage.KeyInterval;
+import io.kvorum.storage.StorageException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An open SSTable: its filter, index and metadata in memory, its data blocks read on demand
+ * through the {@link BlockCache}.
+ *
+ * <p>Reference counted. The store's current view holds one reference; every scan and every
+ * uncached block read holds another while it runs. A compaction that replaces the table marks it
+ * obsolete and drops the view's reference; the file is closed, and deleted, when the last
+ * reference goes. {@link #tryRef} fails once that has happened, and the reader retries with the
+ * store's newer view, which holds the table's replacement.
+ */
+final class SSTableReader {
+    private static final int SCAN_READ_AHEAD_BYTES = 256 * 1024;
+
+    private final Path file;
+    private final String name;
+    private final long generation;
+    private final FileChannel channel;
+    private final long fileBytes;
+    private final TableMetadata meta;
+    private final BloomFilter filter;
+    private final BlockCache cache;
+    private final long[] blockTokens;
+    private final byte[][] blockKeys;
+    private final long[] blockOffsets;
+    private final int[] blockLengths;
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private volatile boolean obsolete;
+
+    private SSTableReader(Path file, long generation, FileChannel channel, long fileBytes, TableMetadata meta,
+                          BloomFilter filter, BlockCache cache, long[] blockTokens, byte[][] blockKeys,
+                          long[] blockOffsets, int[] blockLengths) {
+        this.file = file;
+        this.name = file.getFileName().toString();
+        this.generation = generation;
+        this.channel = channel;
+        this.fileBytes = fileBytes;
+        this.meta = meta;
+        this.filter = filter;
+        this.cache = cache;
+        this.blockTokens = blockTokens;
+        this.blockKeys = blockKeys;
+        this.blockOffsets = blockOffsets;
+        this.blockLengths = blockLengths;
+    }
+
+    /**
+     * Opens a table, checking footer, filter, index and metadata.
+     *
+     * @throws CorruptDataException naming the file when any of them is damaged
+     */
+    static SSTableReader open(Path file, long generation, BlockCache cache) {
+        FileChannel ch = null;
+        String where = "SSTable " + file;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+            long size = ch.size();
+            if (size < SSTableFormat.FOOTER_BYTES) {
+                throw new CorruptDataException(where + ": " + size + " bytes is too short for a footer");
+            }
+            SSTableFormat.Footer footer = SSTableFormat.Footer.decode(
+                    read(ch, size - SSTableFormat.FOOTER_BYTES, SSTableFormat.FOOTER_BYTES), size, where);
+
+            byte[] filterPart = read(ch, footer.filterOffset(), footer.filterLength());
+            int n = SSTableFormat.checkPart(filterPart, "bloom filter", where);
+            BloomFilter filter = decode(() -> BloomFilter.readFrom(new ByteReader(filterPart, 0, n)), where, "bloom filter");
+
+            byte[] metaPart = read(ch, footer.metaOffset(), footer.metaLength());
+            int m = SSTableFormat.checkPart(metaPart, "metadata", where);
+            TableMetadata meta = decode(() -> TableMetadata.readFrom(new ByteReader(metaPart, 0, m)), where, "metadata");
+
+            byte[] indexPart = read(ch, footer.indexOffset(), footer.indexLength());
+            int x = SSTableFormat.checkPart(indexPart, "index", where);
+            ByteReader in = new ByteReader(indexPart, 0, x);
+            int blocks = decode(() -> in.readVarInt(x / 11, "block count"), where, "index");
+            long[] tokens = new long[blocks];
+            byte[][] keys = new byte[blocks][];
+            long[] offsets = new long[blocks];
+            int[] lengths = new int[blocks];
+            for (int i = 0; i < blocks; i++) {
+                int b = i;
+                decode(() -> {
+                    tokens[b] = in.readLong();
+                    keys[b] = in.readLengthPrefixed("block key");
+                    offsets[b] = in.readVarLong();
+                    lengths[b] = in.readVarInt(Integer.MAX_VALUE, "block length");
+                    return null;
+                }, where, "index");
+                if (offsets[i] < 0 || offsets[i] + lengths[i] > meta.dataBytes()
+                        || (i > 0 && offsets[i] != offsets[i - 1] + lengths[i - 1])) {
+                    throw new CorruptDataException(where + ": index entry " + i + " points at " + offsets[i] + "+"
+                            + lengths[i] + ", outside the data blocks");
+                }
+            }
+            return new SSTableReader(file, generation, ch, size, meta, filter, cache, tokens, keys, offsets, lengths);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw new StorageException("cannot open " + where + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private interface Decoder<T> {
+        T decode();
+    }
+
+    private static <T> T decode(Decoder<T> d, String where, String part) {
+        try {
+            return d.decode();
+        } catch (CorruptDataException e) {
+            throw new CorruptDataException(where + ": " + part + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] read(FileChannel ch, long offset, int length) throws IOException {
+        byte[] out = new byte[length];
+        ByteBuffer buf = ByteBuffer.wrap(out);
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, offset + buf.position()) < 0) {
+                throw new IOException("unexpected end of file at " + (offset + buf.position()));
+            }
+        }
+        return out;
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // the open already failed; that error is the one to report
+            }
+        }
+    }
+
+    long generation() {
+        return generation;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    long sizeBytes() {
+        return fileBytes;
+    }
+
+    TableMetadata metadata() {
+        return meta;
+    }
+
+    /** False when the key is certainly not in this table. */
+    boolean mayContain(Key key) {
+        return meta.keyCount() > 0
+                && key.compareTo(meta.firstKey()) >= 0
+                && key.compareTo(meta.lastKey()) <= 0
+                && filter.mightContain(key.token());
+    }
+
+    /**
+     * The key's records stored here, in dot order (empty when absent), or null when this table
+     * was released while the read ran and the caller must retry on a newer view.
+     */
+    List<Record> get(Key key) {
+        int b = blockFor(key);
+        if (b < 0) {
+            return List.of();
+        }
+        DataBlock block = block(b, true);
+        return block == null ? null : block.get(key, where(b));
+    }
+
+    /** The last block whose first key is at or before {@code key}, or -1. */
+    private int blockFor(Key key) {
+        int lo = 0;
+        int hi = blockKeys.length - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (key.compareTo(blockTokens[mid], blockKeys[mid], 0, blockKeys[mid].length) >= 0) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    /** Block b from the cache, or read from disk; null if the table has been released. */
+    private DataBlock block(int b, boolean fillCache) {
+        long cacheKey = BlockCache.key(generation, b);
+        DataBlock block = cache.get(cacheKey);
+        if (block != null) {
+            return block;
+        }
+        if (!tryRef()) {
+            return null;
+        }
+        try {
+            block = DataBlock.parse(read(channel, blockOffsets[b], blockLengths[b]), where(b));
+        } catch (IOException e) {
+            throw new StorageException("cannot read " + where(b) + ": " + e.getMessage(), e);
+        } finally {
+            unref();
+        }
+        if (fillCache) {
+            cache.put(cacheKey, block);
+        }
+        return block;
+    }
+
+    private String where(int b) {
+        return "SSTable " + name + " block " + b + " at offset " + blockOffsets[b];
+    }
+
+    /**
+     * The key groups of {@code interval} in storage order. The caller must hold a reference for as
+     * long as it uses the iterator. Blocks are read ahead in large runs and not cached, so a scan
+     * or compaction neither pays a read per block nor evicts the hot set.
+     */
+    Iterator<KeyGroup> scan(KeyInterval interval) {
+        return new Scanner(interval);
+    }
+
+    boolean tryRef() {
+        while (true) {
+            int n = refs.get();
+            if (n == 0) {
+                return false;
+            }
+            if (refs.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void unref() {
+        int n = refs.decrementAndGet();
+        if (n == 0) {
+            release();
+        } else if (n < 0) {
+            throw new IllegalStateException("SSTable " + name + " released more often than referenced");
+        }
+    }
+
+    /** Deletes the file once the last reference is gone. */
+    void markObsolete() {
+        obsolete = true;
+    }
+
+    private void release() {
+        closeQuietly(channel);
+        if (obsolete) {
+            cache.invalidate(generation);
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw new StorageException("cannot delete obsolete SSTable " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    /** Reads blocks sequentially, a run at a time, and groups consecutive records by key. */
+    private final class Scanner implements Iterator<KeyGroup> {
+        private final KeyInterval interval;
+        private int nextBlock;
+        private DataBlock block;
+        private int entry;
+        private byte[] run = new byte[0];
+        private long runOffset;
+        private KeyGroup next;
+        private boolean finished;
+
+        Scanner(KeyInterval interval) {
+            this.interval = interval;
+            int start = 0;
+            if (interval.fromInclusive() != null) {
+                start = Math.max(0, blockFor(interval.fromInclusive()));
+            }
+            this.nextBlock = start;
+            if (meta.keyCount() == 0) {
+                finished = true;
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next == null && !finished) {
+                next = advance();
+            }
+            return next != null;
+        }
+
+        @Override
+        public KeyGroup next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            KeyGroup g = next;
+            next = null;
+            return g;
+        }
+
+        private KeyGroup advance() {
+            Key key = null;
+            List<Record> records = null;
+            while (true) {
+                if (block == null || entry == block.entryCount()) {
+                    if (key != null) {
+                        // A key never spans blocks, so its group ends with its block.
+                        return new KeyGroup(key, records);
+                    }
+                    if (!loadNextBlock()) {
+                        finished = true;
+                        return null;
+                    }
+                    if (interval.fromInclusive() != null) {
+                        entry = block.firstAtOrAfter(interval.fromInclusive(), where(nextBlock - 1));
+                    }
+                    continue;
+                }
+                Record r = block.record(entry, where(nextBlock - 1));
+                if (key != null && !r.key().equals(key)) {
+                    return new KeyGroup(key, records);
+                }
+                if (key == null && interval.toExclusive() != null && r.key().compareTo(interval.toExclusive()) >= 0) {
+                    finished = true;
+                    return null;
+                }
+                entry++;
+                if (key == null) {
+                    key = r.key();
+                    records = new ArrayList<>(1);
+                }
+                records.add(r);
+            }
+        }
+
+        private boolean loadNextBlock() {
+            if (nextBlock >= blockOffsets.length) {
+                return false;
+            }
+            int b = nextBlock++;
+            long offset = blockOffsets[b];
+            if (offset < runOffset || offset + blockLengths[b] > runOffset + run.length) {
+                int end = b;
+                long bytes = 0;
+                while (end < blockOffsets.length && (bytes == 0 || bytes + blockLengths[end] <= SCAN_READ_AHEAD_BYTES)) {
+                    bytes += blockLengths[end++];
+                }
+                try {
+                    run = read(channel, offset, (int) bytes);
+                } catch (IOException e) {
+                    throw new StorageException("cannot read " + where(b) + ": " + e.getMessage(), e);
+                }
+                runOffset = offset;
+            }
+            int from = (int) (offset - runOffset);
+            block = DataBlock.parse(Arrays.copyOfRange(run, from, from + blockLengths[b]), where(b));
+            entry = 0;
+            return true;
+        }
+    }
+}
