@@ -24,7 +24,11 @@ public final class Key implements Comparable<Key> {
     }
 
     private Key(long token) {
-        this.bytes = NO_BYTES;
+        this(NO_BYTES, token);
+    }
+
+    private Key(byte[] bytes, long token) {
+        this.bytes = bytes;
         this.token = token;
     }
 
@@ -44,6 +48,11 @@ public final class Key implements Comparable<Key> {
      */
     static Key adopt(byte[] bytes) {
         return new Key(bytes);
+    }
+
+    /** As {@link #adopt}, with the token read from where it was stored beside the key under a checksum. */
+    static Key adopt(byte[] bytes, long storedToken) {
+        return new Key(bytes, storedToken);
     }
 
     /**

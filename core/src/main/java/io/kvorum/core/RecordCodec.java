@@ -66,7 +66,31 @@ public final class RecordCodec {
 
     /** Reads one body at the reader's position, leaving it after the body. */
     public static Record readBody(ByteReader in) {
-        Key key = Key.adopt(in.readLengthPrefixed("key"));
+        return readRest(Key.adopt(in.readLengthPrefixed("key")), in);
+    }
+
+    /**
+     * Reads one body whose key's token was stored beside it (an SSTable entry), so the key need not
+     * be hashed again. When the key's bytes equal {@code known}'s, the record shares {@code known}
+     * instead of a copy: a point read or a run of one key's siblings decodes its key once.
+     *
+     * @param known a key the caller already holds, or null
+     */
+    public static Record readBody(ByteReader in, long storedToken, Key known) {
+        int length = in.readVarInt(in.remaining(), "key length");
+        int from = in.position();
+        Key key;
+        if (known != null && known.token() == storedToken
+                && known.compareTo(storedToken, in.array(), from, from + length) == 0) {
+            in.skip(length);
+            key = known;
+        } else {
+            key = Key.adopt(in.readBytes(length, "key"), storedToken);
+        }
+        return readRest(key, in);
+    }
+
+    private static Record readRest(Key key, ByteReader in) {
         int flags = in.readUnsignedByte();
         if ((flags & ~FLAG_TOMBSTONE) != 0) {
             throw new CorruptDataException("unknown record flags 0x" + Integer.toHexString(flags) + " before offset "

@@ -9,67 +9,79 @@ import io.kvorum.core.CorruptDataException;
  * A Bloom filter over the keys of one SSTable, so that a point read skips files that cannot hold
  * its key.
  *
- * <p>Probes come from the key's ring token, already a Murmur3 hash, by double hashing (Kirsch and
- * Mitzenmacher, "Less Hashing, Same Performance", 2006): probe i is {@code h1 + i * h2} with the
- * token's two 32-bit halves. With b bits per key and k = b ln 2 probes the false-positive rate is
- * about 0.6185^b: 10 bits give under 1%.
+ * <p>Cache-line blocked (Putze, Sanders and Singler, "Cache-, Hash- and Space-Efficient Bloom
+ * Filters", 2007; RocksDB's format 5): the low half of a key's token picks one 512-bit block, and
+ * every probe for the key falls inside it, so a lookup costs one cache miss where a classic filter
+ * costs one per probe. The token is already a Murmur3 hash; the probes within the block come from
+ * its high half, remixed by a multiply per probe. The price is a slightly higher false-positive
+ * rate: at 10 bits per key about 1% instead of 0.8%, each false positive costing a block lookup.
  */
 final class BloomFilter {
+    private static final int WORDS_PER_BLOCK = 8;
     private static final int MAX_PROBES = 30;
+    private static final long MAX_BLOCKS = 1L << 22; // 256 MiB of filter: about 200 million keys at 10 bits
+    private static final int GOLDEN = 0x9e3779b9;
 
     private final long[] words;
-    private final long bitCount;
+    private final int blocks;
     private final int probes;
 
     private BloomFilter(long[] words, int probes) {
         this.words = words;
-        this.bitCount = (long) words.length * 64;
+        this.blocks = words.length / WORDS_PER_BLOCK;
         this.probes = probes;
     }
 
     /** A filter of the given tokens at {@code bitsPerKey}. */
     static BloomFilter build(long[] tokens, int count, int bitsPerKey) {
         Checks.requirePositive(bitsPerKey, "bitsPerKey");
-        long bits = Math.max(64, (long) count * bitsPerKey);
-        long[] words = new long[(int) ((bits + 63) / 64)];
-        int probes = (int) Math.max(1, Math.min(MAX_PROBES, Math.round(bitsPerKey * Math.log(2))));
-        BloomFilter f = new BloomFilter(words, probes);
+        long bits = (long) count * bitsPerKey;
+        int blocks = (int) Math.max(1, Math.min(MAX_BLOCKS, (bits + 511) / 512));
+        // Blocking skews the load per block; one probe fewer than the classic optimum does best.
+        int probes = (int) Math.max(1, Math.min(MAX_PROBES, Math.round(bitsPerKey * Math.log(2)) - 1));
+        BloomFilter f = new BloomFilter(new long[blocks * WORDS_PER_BLOCK], probes);
         for (int i = 0; i < count; i++) {
             f.add(tokens[i]);
         }
         return f;
     }
 
+    private int blockStart(long token) {
+        return (int) (((token & 0xffffffffL) * blocks) >>> 32) * WORDS_PER_BLOCK;
+    }
+
     private void add(long token) {
-        long h1 = token & 0xffffffffL;
-        long h2 = token >>> 32;
+        int start = blockStart(token);
+        int h = (int) (token >>> 32);
         for (int i = 0; i < probes; i++) {
-            long bit = Long.remainderUnsigned(h1 + i * h2, bitCount);
-            words[(int) (bit >>> 6)] |= 1L << bit;
+            int bit = h >>> 23; // 9 bits: a position in the 512-bit block
+            words[start + (bit >>> 6)] |= 1L << bit;
+            h *= GOLDEN;
         }
     }
 
     /** False means the key is certainly absent; true means it may be present. */
     boolean mightContain(long token) {
-        long h1 = token & 0xffffffffL;
-        long h2 = token >>> 32;
+        int start = blockStart(token);
+        int h = (int) (token >>> 32);
         for (int i = 0; i < probes; i++) {
-            long bit = Long.remainderUnsigned(h1 + i * h2, bitCount);
-            if ((words[(int) (bit >>> 6)] & (1L << bit)) == 0) {
+            int bit = h >>> 23;
+            if ((words[start + (bit >>> 6)] & (1L << bit)) == 0) {
                 return false;
             }
+            h *= GOLDEN;
         }
         return true;
     }
 
-    /** Serialized size: probe count, word count, words. */
+    /** Serialized size: probe count, block count, words. */
     int serializedSize() {
-        return 1 + Bytes.varLongSize(words.length) + 8 * words.length;
+        return 1 + Bytes.varLongSize(blocks) + 8 * words.length;
     }
 
     int writeTo(byte[] dst, int off) {
         dst[off++] = (byte) probes;
-        off = Bytes.putVarLong(dst, off, words.length);
+        off = Bytes.putVarLong(dst, off, blocks);
         for (long w : words) {
             off = Bytes.putLong(dst, off, w);
         }
@@ -81,12 +93,13 @@ final class BloomFilter {
         if (probes < 1 || probes > MAX_PROBES) {
             throw new CorruptDataException("bloom filter probe count " + probes + " (expected: 1.." + MAX_PROBES + ")");
         }
-        int n = in.readVarInt(in.remaining() / 8, "bloom filter word count");
-        if (n == 0) {
-            throw new CorruptDataException("bloom filter has no bits");
+        int blocks = in.readVarInt((int) Math.min(MAX_BLOCKS, in.remaining() / (8 * WORDS_PER_BLOCK)),
+                "bloom filter block count");
+        if (blocks == 0) {
+            throw new CorruptDataException("bloom filter has no blocks");
         }
-        long[] words = new long[n];
-        for (int i = 0; i < n; i++) {
+        long[] words = new long[blocks * WORDS_PER_BLOCK];
+        for (int i = 0; i < words.length; i++) {
             words[i] = in.readLong();
         }
         return new BloomFilter(words, probes);

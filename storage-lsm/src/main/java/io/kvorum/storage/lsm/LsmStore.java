@@ -804,26 +804,17 @@ public final class LsmStore implements ReplicaStore {
             inputBytes += t.sizeBytes();
         }
         Iterator<KeyGroup> merged = new MergingIterator(sources);
-        Iterator<KeyGroup> purged = new Iterator<>() {
-            private KeyGroup next;
-
+        Iterator<KeyGroup> purged = new LookaheadIterator<>() {
             @Override
-            public boolean hasNext() {
-                while (next == null && merged.hasNext()) {
+            protected KeyGroup computeNext() {
+                while (merged.hasNext()) {
                     KeyGroup g = merged.next();
                     List<Record> kept = purgeExpiredTombstones(g, nowMillis, inputSet);
                     if (!kept.isEmpty()) {
-                        next = kept == g.records() ? g : new KeyGroup(g.key(), kept);
+                        return kept == g.records() ? g : new KeyGroup(g.key(), kept);
                     }
                 }
-                return next != null;
-            }
-
-            @Override
-            public KeyGroup next() {
-                KeyGroup g = next;
-                next = null;
-                return g;
+                return null;
             }
         };
         SSTableReader output = writeTable(purged, replayedThrough, ancestors, compactionLimiter);

@@ -5,7 +5,6 @@ import io.kvorum.core.Record;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
 
 /**
@@ -15,9 +14,8 @@ import java.util.PriorityQueue;
  * <p>Sources already hold resolved groups (memtables resolve on insert, tables were written
  * resolved), so a key found in a single source passes through untouched.
  */
-final class MergingIterator implements Iterator<KeyGroup> {
+final class MergingIterator extends LookaheadIterator<KeyGroup> {
     private final PriorityQueue<Source> heap;
-    private KeyGroup next;
 
     MergingIterator(List<Iterator<KeyGroup>> sources) {
         this.heap = new PriorityQueue<>(Math.max(1, sources.size()),
@@ -30,24 +28,19 @@ final class MergingIterator implements Iterator<KeyGroup> {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next == null && !heap.isEmpty()) {
-            next = advance();
+    protected KeyGroup computeNext() {
+        if (heap.isEmpty()) {
+            return null;
         }
-        return next != null;
-    }
-
-    @Override
-    public KeyGroup next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
+        if (heap.size() == 1) {
+            // One source left (the usual case once compaction has run): no ordering to keep.
+            Source only = heap.peek();
+            KeyGroup group = only.head;
+            if (!only.advance()) {
+                heap.poll();
+            }
+            return group;
         }
-        KeyGroup g = next;
-        next = null;
-        return g;
-    }
-
-    private KeyGroup advance() {
         Source first = heap.poll();
         KeyGroup group = first.head;
         List<Record> union = null;

@@ -13,10 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -189,7 +187,7 @@ final class SSTableReader {
             return List.of();
         }
         DataBlock block = block(b, true);
-        return block == null ? null : block.get(key, where(b));
+        return block == null ? null : block.get(key);
     }
 
     /** The last block whose first key is at or before {@code key}, or -1. */
@@ -220,7 +218,8 @@ final class SSTableReader {
             return null;
         }
         try {
-            block = DataBlock.parse(read(channel, blockOffsets[b], blockLengths[b]), where(b));
+            block = DataBlock.parse(read(channel, blockOffsets[b], blockLengths[b]), 0, blockLengths[b], name, b,
+                    blockOffsets[b]);
         } catch (IOException e) {
             throw new StorageException("cannot read " + where(b) + ": " + e.getMessage(), e);
         } finally {
@@ -289,14 +288,14 @@ final class SSTableReader {
     }
 
     /** Reads blocks sequentially, a run at a time, and groups consecutive records by key. */
-    private final class Scanner implements Iterator<KeyGroup> {
+    private final class Scanner extends LookaheadIterator<KeyGroup> {
         private final KeyInterval interval;
+        private final int firstBlock;
         private int nextBlock;
         private DataBlock block;
         private int entry;
         private byte[] run = new byte[0];
         private long runOffset;
-        private KeyGroup next;
         private boolean finished;
 
         Scanner(KeyInterval interval) {
@@ -306,30 +305,17 @@ final class SSTableReader {
                 start = Math.max(0, blockFor(interval.fromInclusive()));
             }
             this.nextBlock = start;
+            this.firstBlock = start;
             if (meta.keyCount() == 0) {
                 finished = true;
             }
         }
 
         @Override
-        public boolean hasNext() {
-            if (next == null && !finished) {
-                next = advance();
+        protected KeyGroup computeNext() {
+            if (finished) {
+                return null;
             }
-            return next != null;
-        }
-
-        @Override
-        public KeyGroup next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            KeyGroup g = next;
-            next = null;
-            return g;
-        }
-
-        private KeyGroup advance() {
             Key key = null;
             List<Record> records = null;
             while (true) {
@@ -342,12 +328,12 @@ final class SSTableReader {
                         finished = true;
                         return null;
                     }
-                    if (interval.fromInclusive() != null) {
-                        entry = block.firstAtOrAfter(interval.fromInclusive(), where(nextBlock - 1));
+                    if (interval.fromInclusive() != null && nextBlock - 1 == firstBlock) {
+                        entry = block.firstAtOrAfter(interval.fromInclusive());
                     }
                     continue;
                 }
-                Record r = block.record(entry, where(nextBlock - 1));
+                Record r = block.record(entry, key);
                 if (key != null && !r.key().equals(key)) {
                     return new KeyGroup(key, records);
                 }
@@ -383,8 +369,7 @@ final class SSTableReader {
                 }
                 runOffset = offset;
             }
-            int from = (int) (offset - runOffset);
-            block = DataBlock.parse(Arrays.copyOfRange(run, from, from + blockLengths[b]), where(b));
+            block = DataBlock.parse(run, (int) (offset - runOffset), blockLengths[b], name, b, offset);
             entry = 0;
             return true;
         }

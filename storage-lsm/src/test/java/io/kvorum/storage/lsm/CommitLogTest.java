@@ -130,16 +130,6 @@ class CommitLogTest {
         return appended.stream().map(Appended::payload).collect(Collectors.toList());
     }
 
-    static void xorByte(Path file, long offset) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, offset);
-            b.flip();
-            b.put(0, (byte) (b.get(0) ^ 0x5a));
-            ch.write(b, offset);
-        }
-    }
-
     private List<Appended> appendMany(CommitLog log, Random random, int count, int maxBytes) {
         List<Appended> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -415,7 +405,7 @@ class CommitLogTest {
         List<Appended> appended = closedLogOfThreeSegments();
         Appended victim = appended.get(4);
         Path file = CommitLog.segmentPath(dir, 0);
-        xorByte(file, victim.startOffset() + CommitLog.HEADER_BYTES + 3);
+        FileDamage.flipByte(file, victim.startOffset() + CommitLog.HEADER_BYTES + 3);
 
         assertThatThrownBy(() -> replay(dir, -1, CorruptionPolicy.STOP))
                 .isInstanceOf(CorruptDataException.class)
@@ -428,7 +418,7 @@ class CommitLogTest {
     @Test
     void skipRestOfSegmentKeepsEntriesBeforeTheDamageAndThoseOfLaterSegments() throws IOException {
         List<Appended> appended = closedLogOfThreeSegments();
-        xorByte(CommitLog.segmentPath(dir, 0), appended.get(4).startOffset() + 2);
+        FileDamage.flipByte(CommitLog.segmentPath(dir, 0), appended.get(4).startOffset() + 2);
 
         Replayed r = replay(dir, -1, CorruptionPolicy.SKIP_REST_OF_SEGMENT);
 
@@ -446,7 +436,7 @@ class CommitLogTest {
     void aDamagedHeaderOfAnFsyncedSegmentIsCorruptionToo() throws IOException {
         List<Appended> appended = closedLogOfThreeSegments();
         Path file = CommitLog.segmentPath(dir, 1);
-        xorByte(file, 20);
+        FileDamage.flipByte(file, 20);
 
         assertThatThrownBy(() -> replay(dir, -1, CorruptionPolicy.STOP)).isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining(file + " is damaged at offset 0 (segment header checksum mismatch)");
@@ -490,7 +480,7 @@ class CommitLogTest {
         }
         Appended victim = appended.get(7);
         Path file = CommitLog.segmentPath(dir, 0);
-        xorByte(file, victim.end() - 1 & 0xffffffffL);
+        FileDamage.flipByte(file, victim.end() - 1 & 0xffffffffL);
 
         Replayed r = replay(dir, -1, CorruptionPolicy.STOP);
 
@@ -517,7 +507,7 @@ class CommitLogTest {
             log.awaitDurable(appended.get(5).end());
             log.abandon();
         }
-        xorByte(file, appended.get(3).startOffset() + 12);
+        FileDamage.flipByte(file, appended.get(3).startOffset() + 12);
 
         // The force may have been cut short by the crash for all the disk can tell: a torn tail.
         assertThat(replay(dir, -1, CorruptionPolicy.STOP).payloads()).hasSize(3);
@@ -529,7 +519,7 @@ class CommitLogTest {
             log.sync();
             log.abandon();
         }
-        xorByte(CommitLog.segmentPath(vouched, 0), appended.get(3).startOffset() + 12);
+        FileDamage.flipByte(CommitLog.segmentPath(vouched, 0), appended.get(3).startOffset() + 12);
 
         assertThatThrownBy(() -> replay(vouched, -1, CorruptionPolicy.STOP))
                 .isInstanceOf(CorruptDataException.class);

@@ -19,12 +19,9 @@ import io.kvorum.storage.CloseableIterator;
 import io.kvorum.storage.Durability;
 import io.kvorum.storage.StorageException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -208,7 +205,7 @@ class LsmStoreTest {
         s.apply(value("k", "v"), Durability.PERIODIC);
         s.close();
         Path table = tableFiles().get(0);
-        flipByte(table, Files.size(table) - 10);
+        FileDamage.flipByte(table, Files.size(table) - 10);
         assertThatThrownBy(this::open).isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining(table.toString());
     }
@@ -222,7 +219,7 @@ class LsmStoreTest {
         s.crashForTest();
 
         Path segment = findSegmentContaining("needle-value");
-        flipByte(segment, indexOf(segment, "needle-value"));
+        FileDamage.flipByte(segment, indexOf(segment, "needle-value"));
         assertThatThrownBy(this::open).isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining(segment.getFileName().toString())
                 .hasMessageContaining("storage.commitlog_corruption_policy");
@@ -308,15 +305,5 @@ class LsmStoreTest {
             return i;
         }
         return -1;
-    }
-
-    private static void flipByte(Path file, long offset) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, offset);
-            b.put(0, (byte) (b.get(0) ^ 0x21));
-            b.rewind();
-            ch.write(b, offset);
-        }
     }
 }

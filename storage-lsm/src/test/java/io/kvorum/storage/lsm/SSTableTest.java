@@ -14,7 +14,6 @@ import io.kvorum.core.TokenRange;
 import io.kvorum.core.VersionVector;
 import io.kvorum.storage.KeyInterval;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,23 +154,13 @@ class SSTableTest {
         return new Layout(filter, filter, index, meta, f);
     }
 
-    private static void flipByte(Path file, long offset) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, offset);
-            b.put(0, (byte) (b.get(0) ^ 0x5a));
-            b.rewind();
-            ch.write(b, offset);
-        }
-    }
-
     @Test
     void aDamagedDataBlockIsReportedNamingTheFileAndNeverReturnedAsData() throws IOException {
         TreeMap<Key, List<Record>> groups = sample();
         SSTableReader t = write(1, groups);
         Path file = t.file();
         t.unref();
-        flipByte(file, layout(file).dataEnd() / 2);
+        FileDamage.flipByte(file, layout(file).dataEnd() / 2);
 
         SSTableReader reopened = SSTableReader.open(file, 1, new BlockCache(1 << 20));
         int damaged = 0;
@@ -204,7 +193,7 @@ class SSTableTest {
             t.unref();
             Layout l = layout(file);
             long[] offsets = {l.filterOffset() + 3, l.indexOffset() + 5, l.metaOffset() + 2, l.footerOffset() + 20};
-            flipByte(file, offsets[p]);
+            FileDamage.flipByte(file, offsets[p]);
             String part = parts[p];
             assertThatThrownBy(() -> SSTableReader.open(file, 1, cache))
                     .as(part)
