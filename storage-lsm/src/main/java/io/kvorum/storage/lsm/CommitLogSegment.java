@@ -3,10 +3,6 @@ package io.kvorum.storage.lsm;
 import io.kvorum.core.Bytes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
@@ -26,9 +22,7 @@ import java.util.zip.CRC32C;
  * into each page, so a full disk would surface as SIGBUS (an {@code InternalError}) halfway through
  * copying an entry; preallocating turns it into an {@link IOException} before any entry is at stake.
  *
- * <p>Mappings are released explicitly when a segment is closed: the blocks of a deleted file are
- * freed only when its last mapping goes, and waiting for the garbage collector to unmap discarded
- * segments could pin gigabytes of disk (JDK-4724038; Cassandra's {@code FileUtils.clean} does the same).
+ * <p>Mappings are released explicitly ({@link MappedFiles}) when a segment is closed.
  */
 final class CommitLogSegment {
     static final int SEGMENT_HEADER_BYTES = 32;
@@ -56,8 +50,6 @@ final class CommitLogSegment {
 
     private static final int ZERO_CHUNK_BYTES = 256 * 1024;
     private static final byte[] END_ENTRY = entry(KIND_SEGMENT_END, new byte[0]);
-    private static final MethodHandle INVOKE_CLEANER = findCleaner();
-
     private final long id;
     private final Path path;
     private final FileChannel channel;
@@ -177,7 +169,7 @@ final class CommitLogSegment {
     /** Closes the file and unmaps it. Nothing may touch this segment afterwards. */
     void release() {
         closeQuietly(channel);
-        unmap(buffer);
+        MappedFiles.unmap(buffer);
     }
 
     @Override
@@ -241,30 +233,6 @@ final class CommitLogSegment {
             channel.close();
         } catch (IOException ignored) {
             // Closing releases a descriptor; there is nothing left to flush or report.
-        }
-    }
-
-    private static MethodHandle findCleaner() {
-        try {
-            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-            Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
-            theUnsafe.setAccessible(true);
-            return MethodHandles.lookup()
-                    .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
-                    .bindTo(theUnsafe.get(null));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null; // mappings then go when the garbage collector finds them
-        }
-    }
-
-    static void unmap(MappedByteBuffer buffer) {
-        if (INVOKE_CLEANER == null) {
-            return;
-        }
-        try {
-            INVOKE_CLEANER.invokeExact((ByteBuffer) buffer);
-        } catch (Throwable e) {
-            throw new IllegalStateException("cannot unmap a commit log segment", e);
         }
     }
 
@@ -488,7 +456,7 @@ final class CommitLogSegment {
         @Override
         public void close() {
             closeQuietly(channel);
-            unmap(map);
+            MappedFiles.unmap(map);
         }
     }
 }
