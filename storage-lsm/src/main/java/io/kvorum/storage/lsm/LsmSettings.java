@@ -57,8 +57,10 @@ public final class LsmSettings {
 
     public static final Setting<Integer> MAX_OPEN_FILES = Setting.integer("storage.max_open_files", 1024, 16,
             1_000_000,
-            "Most SSTables (one open file each) the store keeps. Near the limit compaction merges the smallest"
-                    + " files first; at the limit flushes wait for it, which slows writes instead of failing them.");
+            "Most SSTables the store keeps open; each holds a memory mapping of its data and its index and Bloom"
+                    + " filter on the heap, and every point read checks each filter. Near the limit compaction"
+                    + " merges the smallest tables first; at the limit flushes wait for it, which slows writes"
+                    + " instead of failing them.");
 
     public static final Setting<Integer> COMPACTION_MIN_THRESHOLD = Setting.integer("storage.compaction_min_threshold",
             4, 2, 64, "Size-tiered compaction merges a tier once it holds this many similar-sized SSTables.");
