@@ -150,6 +150,7 @@ public final class LsmStore implements ReplicaStore {
         private Clock clock = Clock.system();
         private Scheduler scheduler;
         private boolean inline;
+        private Executor flushExecutor;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -181,6 +182,12 @@ public final class LsmStore implements ReplicaStore {
             return this;
         }
 
+        /** Runs flushes on {@code executor} instead: tests hold flushes back to observe back-pressure. */
+        Builder flushExecutor(Executor executor) {
+            this.flushExecutor = executor;
+            return this;
+        }
+
         /**
          * Opens the store: finishes any interrupted compaction, replays the commit log, flushes
          * what it replayed.
@@ -205,9 +212,10 @@ public final class LsmStore implements ReplicaStore {
         this.compactionLimiter = new RateLimiter(options.compactionBytesPerSecond(), clock);
         this.picker = new SizeTieredPicker(options.compactionMinThreshold(), options.compactionMaxThreshold(),
                 options.maxOpenFiles());
+        Executor flush;
         Executor allocator;
         if (b.inline) {
-            flushExecutor = Runnable::run;
+            flush = Runnable::run;
             compactionExecutor = Runnable::run;
             allocator = Runnable::run;
             ownedExecutors = List.of();
@@ -215,11 +223,12 @@ public final class LsmStore implements ReplicaStore {
             ExecutorService f = singleThread("kvorum-flush");
             ExecutorService c = singleThread("kvorum-compaction");
             ExecutorService a = singleThread("kvorum-commitlog-allocator");
-            flushExecutor = f;
+            flush = f;
             compactionExecutor = c;
             allocator = a;
             ownedExecutors = List.of(f, c, a);
         }
+        this.flushExecutor = b.flushExecutor != null ? b.flushExecutor : flush;
         this.ownedScheduler = b.scheduler == null && !b.inline ? new ExecutorScheduler("kvorum-commitlog-sync") : null;
         Scheduler scheduler = b.scheduler != null ? b.scheduler : ownedScheduler;
 

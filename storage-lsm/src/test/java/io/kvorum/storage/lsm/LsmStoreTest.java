@@ -26,7 +26,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -247,6 +251,58 @@ class LsmStoreTest {
             assertThat(s.read(Key.of("key-" + i))).hasSize(1);
         }
         assertThat(scanAll(s)).hasSize(20_000);
+    }
+
+    @Test
+    void writersWaitWhileTooManyMemtablesAwaitTheirFlushAndResumeAfter() throws Exception {
+        BlockingQueue<Runnable> heldFlushes = new LinkedBlockingQueue<>();
+        AtomicBoolean holding = new AtomicBoolean(true);
+        Executor flushes = task -> {
+            if (holding.get()) {
+                heldFlushes.add(task);
+            } else {
+                task.run();
+            }
+        };
+        LsmStore s = LsmStore.builder(dir)
+                .options(LsmOptions.from(Settings.empty()
+                        .with(LsmSettings.MEMTABLE_MAX_BYTES, 64L * 1024)
+                        .with(LsmSettings.MAX_PENDING_FLUSHES, 2)
+                        .with(LsmSettings.COMMITLOG_SEGMENT_BYTES, 1L << 20)))
+                .clock(clock).inlineBackgroundWork().flushExecutor(flushes).open();
+        opened.add(s);
+        byte[] value = new byte[1000];
+        try {
+            // Freeze two memtables, whose flushes are held back, then fill the active one, counting its
+            // bytes as the store does: a write that freezes a memtable lands in the new one.
+            long activeBytes = 0;
+            for (int i = 0; s.stats().pendingFlushes() < 2 || activeBytes < 64 * 1024; i++) {
+                int pendingBefore = s.stats().pendingFlushes();
+                Record r = Record.value(Key.of("k" + i), new Dot(ACTOR, ++counter), VersionVector.EMPTY, 1, value);
+                s.apply(r, Durability.PERIODIC);
+                activeBytes = s.stats().pendingFlushes() > pendingBefore ? r.estimatedHeapBytes()
+                        : activeBytes + r.estimatedHeapBytes();
+            }
+            // The next writer must wait for a flush slot.
+            Record blocked = Record.value(Key.of("blocked"), new Dot(ACTOR, ++counter), VersionVector.EMPTY, 1, value);
+            Thread writer = new Thread(() -> s.apply(blocked, Durability.PERIODIC), "blocked-writer");
+            writer.start();
+            Await.until("the writer waits for a flush", Duration.ofSeconds(30),
+                    () -> writer.getState() == Thread.State.WAITING);
+            assertThat(s.stats().writeStalls()).isEqualTo(1);
+            assertThat(s.read(blocked.key())).isEmpty();
+
+            heldFlushes.take().run();
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(writer.isAlive()).isFalse();
+            assertThat(s.read(blocked.key())).containsExactly(blocked);
+        } finally {
+            holding.set(false);
+            Runnable flush;
+            while ((flush = heldFlushes.poll()) != null) {
+                flush.run();
+            }
+        }
     }
 
     @Test
