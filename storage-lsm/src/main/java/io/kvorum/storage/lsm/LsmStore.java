@@ -614,6 +614,9 @@ public final class LsmStore implements ReplicaStore {
                 if (t.mayContain(key)) {
                     List<Record> r = t.get(key);
                     if (r == null) {
+                        // Released under us: a compaction replaced it (retry on the newer view) or
+                        // the store closed (stop).
+                        checkUsable();
                         continue retry;
                     }
                     found = get(found, r);
@@ -654,6 +657,7 @@ public final class LsmStore implements ReplicaStore {
             if (refAll(v.tables)) {
                 break;
             }
+            checkUsable();
         }
         return new Scan(v, KeyInterval.of(range));
     }
