@@ -11,6 +11,7 @@ import static io.kvorum.storage.lsm.CommitLogSegment.SEGMENT_HEADER_BYTES;
 import io.kvorum.core.ByteReader;
 import io.kvorum.core.Bytes;
 import io.kvorum.core.Checks;
+import io.kvorum.core.DurableFiles;
 import io.kvorum.core.CorruptDataException;
 import io.kvorum.storage.StorageException;
 import java.io.Closeable;
@@ -167,7 +168,7 @@ final class CommitLog implements Closeable {
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir);
                 // Durable entries in a directory whose own name could vanish in a power cut would not be.
-                CommitLogSegment.fsyncDirectory(dir.toAbsolutePath().getParent());
+                DurableFiles.fsyncDirectory(dir.toAbsolutePath().getParent());
             }
             long[] existing = listSegmentIds(dir);
             long newest = existing.length == 0 ? -1 : existing[existing.length - 1];
@@ -883,7 +884,7 @@ final class CommitLog implements Closeable {
                     capacity = r.capacity();
                 }
                 if (deletedAny) {
-                    CommitLogSegment.fsyncDirectory(dir);
+                    DurableFiles.fsyncDirectory(dir);
                 }
                 if (!headerValid) {
                     Files.delete(damaged);
@@ -897,7 +898,7 @@ final class CommitLog implements Closeable {
                 }
             }
             if (deletedAny) {
-                CommitLogSegment.fsyncDirectory(dir);
+                DurableFiles.fsyncDirectory(dir);
             }
             tornBytes += discarded;
             log.warn("Commit log {} ends in a torn write at offset {} ({}): discarded {} bytes written after the"

@@ -1,6 +1,7 @@
 package io.kvorum.storage.lsm;
 
 import io.kvorum.core.Bytes;
+import io.kvorum.core.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -88,7 +89,7 @@ final class CommitLogSegment {
                 channel.write(header, header.position());
             }
             channel.force(true);
-            fsyncDirectory(dir);
+            DurableFiles.fsyncDirectory(dir);
             MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, capacity);
             return new CommitLogSegment(id, path, channel, buffer, capacity);
         } catch (IOException | RuntimeException e) {
@@ -99,12 +100,6 @@ final class CommitLogSegment {
                 e.addSuppressed(suppressed);
             }
             throw e;
-        }
-    }
-
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.kvorum.storage.lsm;
 
 import io.kvorum.core.Bytes;
+import io.kvorum.core.DurableFiles;
 import io.kvorum.core.Key;
 import io.kvorum.core.Record;
 import io.kvorum.core.RecordCodec;
@@ -219,7 +220,7 @@ final class SSTableWriter implements AutoCloseable {
             channel.force(true);
             channel.close();
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            Directories.fsync(dir);
+            DurableFiles.fsyncDirectory(dir);
         } catch (IOException e) {
             abort();
             throw new StorageException("cannot complete SSTable " + target + ": " + e.getMessage(), e);
