@@ -9,9 +9,14 @@ interface CrashPoints {
 
     /** After a flushed table is durable under its name, before the commit log is trimmed. */
     String FLUSH_TABLE_WRITTEN = "flush:table-written";
-    /** After a compaction's output is durable under its name, before its inputs are deleted. */
+    /** After a compaction's outputs are durable under their names, before it commits. */
     String COMPACTION_OUTPUT_WRITTEN = "compaction:output-written";
+    /** After a compaction has committed, before its inputs are deleted. */
+    String COMPACTION_COMMITTED = "compaction:committed";
 
-    /** Called at each point; a test's implementation throws to simulate the crash. */
+    /**
+     * Called at each point. A test's implementation throws an {@link Error} to simulate the crash:
+     * an error, not an exception, so that no in-process clean-up runs, as none would in a crash.
+     */
     void reached(String point);
 }

@@ -20,8 +20,11 @@ public record LsmOptions(
         int bloomBitsPerKey,
         long blockCacheBytes,
         int maxOpenFiles,
+        CompactionStrategy compactionStrategy,
         int compactionMinThreshold,
         int compactionMaxThreshold,
+        long leveledTableBytes,
+        long leveledLevel1Bytes,
         long compactionBytesPerSecond,
         long tombstoneGcGraceMs) {
 
@@ -37,6 +40,9 @@ public record LsmOptions(
         LsmSettings.BLOOM_BITS_PER_KEY.validate(bloomBitsPerKey);
         LsmSettings.BLOCK_CACHE_BYTES.validate(blockCacheBytes);
         LsmSettings.MAX_OPEN_FILES.validate(maxOpenFiles);
+        LsmSettings.COMPACTION_STRATEGY.validate(compactionStrategy);
+        LsmSettings.LEVELED_TABLE_BYTES.validate(leveledTableBytes);
+        LsmSettings.LEVELED_LEVEL1_BYTES.validate(leveledLevel1Bytes);
         LsmSettings.COMPACTION_MIN_THRESHOLD.validate(compactionMinThreshold);
         LsmSettings.COMPACTION_MAX_THRESHOLD.validate(compactionMaxThreshold);
         LsmSettings.COMPACTION_THROUGHPUT_BYTES_PER_SECOND.validate(compactionBytesPerSecond);
@@ -62,8 +68,11 @@ public record LsmOptions(
                 s.get(LsmSettings.BLOOM_BITS_PER_KEY),
                 s.get(LsmSettings.BLOCK_CACHE_BYTES),
                 s.get(LsmSettings.MAX_OPEN_FILES),
+                s.get(LsmSettings.COMPACTION_STRATEGY),
                 s.get(LsmSettings.COMPACTION_MIN_THRESHOLD),
                 s.get(LsmSettings.COMPACTION_MAX_THRESHOLD),
+                s.get(LsmSettings.LEVELED_TABLE_BYTES),
+                s.get(LsmSettings.LEVELED_LEVEL1_BYTES),
                 s.get(LsmSettings.COMPACTION_THROUGHPUT_BYTES_PER_SECOND),
                 s.get(LsmSettings.TOMBSTONE_GC_GRACE_MS));
     }

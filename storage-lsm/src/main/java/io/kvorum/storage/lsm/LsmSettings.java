@@ -62,11 +62,23 @@ public final class LsmSettings {
                     + " merges the smallest tables first; at the limit flushes wait for it, which slows writes"
                     + " instead of failing them.");
 
+    public static final Setting<CompactionStrategy> COMPACTION_STRATEGY = Setting.enumeration(
+            "storage.compaction_strategy", CompactionStrategy.class, CompactionStrategy.SIZE_TIERED,
+            "size_tiered (merge tables of similar size: cheapest writes) or leveled (levels of disjoint tables,"
+                    + " each ten times the last: fewer tables per read, less space, more rewriting).");
+
     public static final Setting<Integer> COMPACTION_MIN_THRESHOLD = Setting.integer("storage.compaction_min_threshold",
-            4, 2, 64, "Size-tiered compaction merges a tier once it holds this many similar-sized SSTables.");
+            4, 2, 64, "Size-tiered: a tier is merged once it holds this many similar-sized SSTables. Leveled: level 0"
+                    + " is merged into level 1 once it holds this many flushed SSTables.");
 
     public static final Setting<Integer> COMPACTION_MAX_THRESHOLD = Setting.integer("storage.compaction_max_threshold",
             32, 2, 1024, "Most SSTables merged by one compaction.");
+
+    public static final Setting<Long> LEVELED_TABLE_BYTES = Setting.bytes("storage.leveled_table_bytes", 64 * MIB,
+            64 * KIB, 4 * GIB, "Leveled: the size at which compaction output is split into a new SSTable.");
+
+    public static final Setting<Long> LEVELED_LEVEL1_BYTES = Setting.bytes("storage.leveled_level1_bytes", 256 * MIB,
+            64 * KIB, 1024 * GIB, "Leveled: the bytes level 1 may hold; each deeper level holds ten times more.");
 
     public static final Setting<Long> COMPACTION_THROUGHPUT_BYTES_PER_SECOND = Setting.bytes(
             "storage.compaction_throughput_bytes_per_second", 64 * MIB, 0, 1024 * GIB,
@@ -80,6 +92,7 @@ public final class LsmSettings {
     /** Every storage setting, for validation of a config file and for documentation. */
     public static final List<Setting<?>> ALL = List.of(MAX_KEY_BYTES, MAX_VALUE_BYTES, MEMTABLE_MAX_BYTES,
             MAX_PENDING_FLUSHES, COMMITLOG_SEGMENT_BYTES, COMMITLOG_SYNC_PERIOD_MS, COMMITLOG_CORRUPTION_POLICY,
-            SSTABLE_BLOCK_BYTES, BLOOM_BITS_PER_KEY, BLOCK_CACHE_BYTES, MAX_OPEN_FILES, COMPACTION_MIN_THRESHOLD,
-            COMPACTION_MAX_THRESHOLD, COMPACTION_THROUGHPUT_BYTES_PER_SECOND, TOMBSTONE_GC_GRACE_MS);
+            SSTABLE_BLOCK_BYTES, BLOOM_BITS_PER_KEY, BLOCK_CACHE_BYTES, MAX_OPEN_FILES, COMPACTION_STRATEGY,
+            COMPACTION_MIN_THRESHOLD, COMPACTION_MAX_THRESHOLD, LEVELED_TABLE_BYTES, LEVELED_LEVEL1_BYTES,
+            COMPACTION_THROUGHPUT_BYTES_PER_SECOND, TOMBSTONE_GC_GRACE_MS);
 }

@@ -62,16 +62,17 @@ import org.slf4j.LoggerFactory;
  * key. Unlike a last-writer-wins engine a read cannot stop at the newest hit: a key's value is the
  * union of its records everywhere, resolved. Data blocks come through a shared byte-bounded cache.
  *
- * <p><b>Compaction.</b> Size-tiered ({@link SizeTieredPicker}), one at a time on a background
- * thread, paced by {@code storage.compaction_throughput_bytes_per_second}. Merging resolves each
- * key, so obsolete records disappear; a tombstone goes only once {@code storage.tombstone_gc_grace_ms}
- * has passed and no memtable or other table may still hold its key.
+ * <p><b>Compaction.</b> Size-tiered by default ({@link SizeTieredPicker}), leveled as an option
+ * ({@link LeveledPicker}); one at a time on a background thread, paced by
+ * {@code storage.compaction_throughput_bytes_per_second}. Merging resolves each key, so obsolete
+ * records disappear; a tombstone goes only once {@code storage.tombstone_gc_grace_ms} has passed
+ * and no memtable or other table may still hold its key.
  *
- * <p><b>Crashes.</b> The store never depends on two files changing together. A flushed table
- * records the last log segment it covers, so replay skips what was flushed; a compacted table
- * records its inputs, so an interrupted compaction is finished on open by deleting them; a table
- * is written under a temporary name and renamed only once durable. Opening replays the log, flushes
- * the result and trims the log, so each start begins from tables alone.
+ * <p><b>Crashes.</b> A flushed table records the last log segment it covers, so replay skips what
+ * was flushed; a table is written under a temporary name and renamed only once durable; a
+ * compaction, which may write several tables, keeps a {@link CompactionTxn} log so that a crash
+ * leaves its inputs or all of its outputs, never a mix. Opening resolves interrupted compactions,
+ * replays the log, flushes the result and trims the log, so each start begins from tables alone.
  *
  * <p><b>Failures.</b> An I/O error in a flush or compaction, or a corrupt block found by one, stops
  * the store (fail-stop, as Cassandra's {@code disk_failure_policy: stop}): later calls throw
@@ -96,7 +97,7 @@ public final class LsmStore implements ReplicaStore {
     private final Clock clock;
     private final BlockCache cache;
     private final RateLimiter compactionLimiter;
-    private final SizeTieredPicker picker;
+    private final CompactionPicker picker;
     private final Executor flushExecutor;
     private final Executor compactionExecutor;
     private final List<ExecutorService> ownedExecutors;
@@ -210,8 +211,7 @@ public final class LsmStore implements ReplicaStore {
         this.clock = b.clock;
         this.cache = new BlockCache(options.blockCacheBytes());
         this.compactionLimiter = new RateLimiter(options.compactionBytesPerSecond(), clock);
-        this.picker = new SizeTieredPicker(options.compactionMinThreshold(), options.compactionMaxThreshold(),
-                options.maxOpenFiles());
+        this.picker = CompactionPicker.of(options);
         Executor flush;
         Executor allocator;
         if (b.inline) {
@@ -261,7 +261,7 @@ public final class LsmStore implements ReplicaStore {
                     });
             long lastSegment = Math.max(replay.maxSegmentId(), replayedThrough);
             if (!recovered.isEmpty()) {
-                tables.add(writeTable(memtableGroups(recovered), lastSegment, new long[0], null));
+                tables.add(writeTable(memtableGroups(recovered), lastSegment));
             }
             this.commitLog = CommitLog.create(logDir, lastSegment + 1, options.commitLogSegmentBytes(), allocator);
             commitLog.discardThrough(lastSegment);
@@ -305,15 +305,16 @@ public final class LsmStore implements ReplicaStore {
     }
 
     /**
-     * Opens every table, deletes leftovers of interrupted writes and compactions, and returns the
-     * last commit-log segment the tables cover.
+     * Resolves interrupted compactions, deletes unfinished tables, opens every table, and returns
+     * the last commit-log segment the tables cover.
      */
     private long openTables(List<SSTableReader> tables) throws IOException {
+        CompactionTxn.recover(tableDir);
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(tableDir)) {
             for (Path p : s) {
                 if (p.getFileName().toString().endsWith(SSTableFormat.TMP_SUFFIX)) {
-                    log.info("Deleting unfinished SSTable {} left by an interrupted flush or compaction", p);
+                    log.info("Deleting unfinished SSTable {} left by an interrupted flush", p);
                     Files.delete(p);
                 } else if (SSTableFormat.generationOf(p) >= 0) {
                     files.add(p);
@@ -321,29 +322,11 @@ public final class LsmStore implements ReplicaStore {
             }
         }
         files.sort(Comparator.naturalOrder());
-        for (Path p : files) {
-            tables.add(SSTableReader.open(p, SSTableFormat.generationOf(p), cache));
-        }
-        // Computed before deleting anything: a deleted ancestor may hold the highest mark.
         long replayedThrough = -1;
-        Set<Long> ancestors = new HashSet<>();
-        for (SSTableReader t : tables) {
+        for (Path p : files) {
+            SSTableReader t = SSTableReader.open(p, SSTableFormat.generationOf(p), cache);
+            tables.add(t);
             replayedThrough = Math.max(replayedThrough, t.metadata().replayedThroughSegment());
-            for (long a : t.metadata().ancestors()) {
-                ancestors.add(a);
-            }
-        }
-        for (Iterator<SSTableReader> it = tables.iterator(); it.hasNext(); ) {
-            SSTableReader t = it.next();
-            boolean merged = ancestors.contains(t.generation());
-            if (merged || t.metadata().keyCount() == 0) {
-                if (merged) {
-                    log.info("Deleting {}: a completed compaction already merged it", t);
-                }
-                t.markObsolete();
-                t.unref();
-                it.remove();
-            }
         }
         return replayedThrough;
     }
@@ -352,9 +335,6 @@ public final class LsmStore implements ReplicaStore {
         long max = 0;
         for (SSTableReader t : tables) {
             max = Math.max(max, t.generation());
-            for (long a : t.metadata().ancestors()) {
-                max = Math.max(max, a);
-            }
         }
         return max + 1;
     }
@@ -486,7 +466,7 @@ public final class LsmStore implements ReplicaStore {
             memtable.awaitWriters();
             awaitTableSlot();
             long start = clock.nanoTime();
-            SSTableReader table = writeTable(memtableGroups(memtable), memtable.lastSegmentId(), new long[0], null);
+            SSTableReader table = writeTable(memtableGroups(memtable), memtable.lastSegmentId());
             crashPoints.reached(CrashPoints.FLUSH_TABLE_WRITTEN);
             synchronized (viewLock) {
                 View v = view;
@@ -513,12 +493,15 @@ public final class LsmStore implements ReplicaStore {
     }
 
     /**
-     * Holds a flush while the store has {@code storage.max_open_files} tables, until compaction
-     * (which merges the smallest tables first near the limit) has made room.
+     * Holds a flush while the store has {@code storage.max_open_files} tables and compaction can
+     * lower the count (near the limit it merges the smallest tables, or level 0, first). A leveled
+     * store whose data needs more tables than the limit keeps writing: the limit then asks for
+     * larger {@code storage.leveled_table_bytes}, not for stopped writes.
      */
     private void awaitTableSlot() {
         synchronized (tableSlots) {
-            while (view.tables.size() >= options.maxOpenFiles() && !stopping && failure == null) {
+            while (view.tables.size() >= options.maxOpenFiles() && picker.next(view.tables) != null && !stopping
+                    && failure == null) {
                 writeStalls.increment();
                 scheduleCompaction();
                 try {
@@ -550,20 +533,15 @@ public final class LsmStore implements ReplicaStore {
         };
     }
 
-    /** Writes key groups to a new table; null when a compaction was stopped before it finished. */
-    private SSTableReader writeTable(Iterator<KeyGroup> groups, long replayedThrough, long[] ancestors,
-                                     RateLimiter limiter) {
-        long generation = nextGeneration.getAndIncrement();
-        try (SSTableWriter w = SSTableWriter.create(tableDir, generation, (int) options.blockBytes(),
-                options.bloomBitsPerKey(), limiter)) {
+    /** Writes a memtable's key groups to a new level-0 table. */
+    private SSTableReader writeTable(Iterator<KeyGroup> groups, long replayedThrough) {
+        try (SSTableWriter w = SSTableWriter.create(tableDir, nextGeneration.getAndIncrement(),
+                (int) options.blockBytes(), options.bloomBitsPerKey(), null)) {
             while (groups.hasNext()) {
-                if (limiter != null && stopping) {
-                    return null;
-                }
                 KeyGroup g = groups.next();
                 w.append(g.key(), g.records());
             }
-            return w.finish(replayedThrough, ancestors, cache);
+            return w.finish(replayedThrough, 0, cache);
         }
     }
 
@@ -749,8 +727,8 @@ public final class LsmStore implements ReplicaStore {
             int seen = compactionRequests.get();
             try {
                 while (!stopping && failure == null) {
-                    List<SSTableReader> inputs = picker.pick(view.tables, SSTableReader::sizeBytes);
-                    if (inputs.isEmpty() || !compact(inputs)) {
+                    CompactionPicker.Compaction<SSTableReader> next = picker.next(view.tables);
+                    if (next == null || !compact(next)) {
                         break;
                     }
                 }
@@ -764,28 +742,33 @@ public final class LsmStore implements ReplicaStore {
     }
 
     /**
-     * Merges every SSTable into one (a major compaction), dropping obsolete records and expired
-     * tombstones. Memtables are not flushed first. Runs on the calling thread.
+     * Merges every SSTable (a major compaction), dropping obsolete records and expired tombstones:
+     * into one table when size-tiered, into the deepest level when leveled. Memtables are not
+     * flushed first. Runs on the calling thread.
      */
     public void compact() {
         checkUsable();
         try {
-            compact(view.tables);
+            CompactionPicker.Compaction<SSTableReader> all = picker.major(view.tables);
+            if (all != null) {
+                compact(all);
+            }
         } catch (RuntimeException | Error e) {
             fail("major compaction", e);
         }
         checkUsable();
     }
 
-    /** Merges {@code inputs} into one table; false when stopped or nothing was to be done. */
-    private boolean compact(List<SSTableReader> inputs) {
+    /** Runs one compaction; false when it was stopped or its inputs had changed meanwhile. */
+    private boolean compact(CompactionPicker.Compaction<SSTableReader> c) {
+        List<SSTableReader> inputs = c.inputs();
         compactionLock.lock();
         try {
-            if (inputs.isEmpty() || !refAll(inputs)) {
+            if (!refAll(inputs)) {
                 return false;
             }
             try {
-                return compactReferenced(inputs);
+                return compactReferenced(c);
             } finally {
                 for (SSTableReader t : inputs) {
                     t.unref();
@@ -796,7 +779,8 @@ public final class LsmStore implements ReplicaStore {
         }
     }
 
-    private boolean compactReferenced(List<SSTableReader> inputs) {
+    private boolean compactReferenced(CompactionPicker.Compaction<SSTableReader> c) {
+        List<SSTableReader> inputs = c.inputs();
         long start = clock.nanoTime();
         long nowMillis = clock.nowMillis();
         Set<SSTableReader> inputSet = Set.copyOf(inputs);
@@ -807,55 +791,95 @@ public final class LsmStore implements ReplicaStore {
         }
         List<Iterator<KeyGroup>> sources = new ArrayList<>();
         long replayedThrough = -1;
-        long[] ancestors = new long[inputs.size()];
         long inputBytes = 0;
-        for (int i = 0; i < inputs.size(); i++) {
-            SSTableReader t = inputs.get(i);
+        for (SSTableReader t : inputs) {
             sources.add(t.scan(new KeyInterval(null, null)));
             replayedThrough = Math.max(replayedThrough, t.metadata().replayedThroughSegment());
-            ancestors[i] = t.generation();
             inputBytes += t.sizeBytes();
         }
         Iterator<KeyGroup> merged = new MergingIterator(sources);
-        Iterator<KeyGroup> purged = new LookaheadIterator<>() {
-            @Override
-            protected KeyGroup computeNext() {
-                while (merged.hasNext()) {
-                    KeyGroup g = merged.next();
-                    List<Record> kept = purgeExpiredTombstones(g, nowMillis, inputSet);
-                    if (!kept.isEmpty()) {
-                        return kept == g.records() ? g : new KeyGroup(g.key(), kept);
+
+        CompactionTxn txn = CompactionTxn.begin(tableDir, nextGeneration.getAndIncrement(),
+                inputs.stream().mapToLong(SSTableReader::generation).toArray());
+        List<SSTableReader> outputs = new ArrayList<>();
+        SSTableWriter writer = null;
+        try {
+            while (merged.hasNext()) {
+                if (stopping) {
+                    log.info("Compaction of {} stopped: the store is closing", inputs);
+                    if (writer != null) {
+                        writer.abort();
                     }
+                    rollBack(txn, outputs);
+                    return false;
                 }
-                return null;
+                KeyGroup g = merged.next();
+                List<Record> kept = purgeExpiredTombstones(g, nowMillis, inputSet);
+                if (kept.isEmpty()) {
+                    continue;
+                }
+                if (writer == null) {
+                    long generation = nextGeneration.getAndIncrement();
+                    txn.addOutput(generation);
+                    writer = SSTableWriter.create(tableDir, generation, (int) options.blockBytes(),
+                            options.bloomBitsPerKey(), compactionLimiter);
+                }
+                writer.append(g.key(), kept);
+                if (writer.bytesWritten() >= c.maxOutputBytes()) {
+                    outputs.add(writer.finish(replayedThrough, c.outputLevel(), cache));
+                    writer = null;
+                }
             }
-        };
-        SSTableReader output = writeTable(purged, replayedThrough, ancestors, compactionLimiter);
-        if (output == null) {
-            log.info("Compaction of {} stopped: the store is closing", inputs);
-            return false;
+            if (writer != null) {
+                outputs.add(writer.finish(replayedThrough, c.outputLevel(), cache));
+                writer = null;
+            }
+            crashPoints.reached(CrashPoints.COMPACTION_OUTPUT_WRITTEN);
+            txn.commit();
+            crashPoints.reached(CrashPoints.COMPACTION_COMMITTED);
+        } catch (RuntimeException e) {
+            if (writer != null) {
+                writer.abort();
+            }
+            rollBack(txn, outputs);
+            throw e;
         }
-        crashPoints.reached(CrashPoints.COMPACTION_OUTPUT_WRITTEN);
         synchronized (viewLock) {
             View v = view;
             List<SSTableReader> tables = new ArrayList<>(v.tables);
             tables.removeAll(inputSet);
-            tables.add(output);
+            tables.addAll(outputs);
             tables.sort(Comparator.comparingLong(SSTableReader::generation).reversed());
             view = new View(v.active, v.frozen, List.copyOf(tables));
         }
+        // The log goes only once the last input file is gone: until then a crash must still
+        // finish the compaction by deleting the inputs that remain.
+        AtomicInteger undeleted = new AtomicInteger(inputs.size());
         for (SSTableReader t : inputs) {
-            t.markObsolete();
+            t.markObsolete(() -> {
+                if (undeleted.decrementAndGet() == 0) {
+                    txn.finish();
+                }
+            });
             t.unref();
         }
         synchronized (tableSlots) {
             tableSlots.notifyAll();
         }
         compactionCount.increment();
-        log.info("Compacted {} SSTables ({} bytes) into {} ({} bytes, {} keys) in {} ms", inputs.size(), inputBytes,
-                output, output.sizeBytes(), output.metadata().keyCount(),
-                TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - start));
+        long outputBytes = outputs.stream().mapToLong(SSTableReader::sizeBytes).sum();
+        log.info("Compacted {} SSTables ({} bytes) into {} at level {} ({} bytes) in {} ms", inputs.size(), inputBytes,
+                outputs, c.outputLevel(), outputBytes, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - start));
         return true;
+    }
+
+    /** Undoes an unfinished compaction in process: its outputs go, then its log. */
+    private static void rollBack(CompactionTxn txn, List<SSTableReader> outputs) {
+        for (SSTableReader t : outputs) {
+            t.markObsolete(() -> { });
+            t.unref();
+        }
+        txn.finish();
     }
 
     /**
@@ -1033,6 +1057,11 @@ public final class LsmStore implements ReplicaStore {
         }
         return new Stats(v.tables.size(), totalBytes(v.tables), memtableBytes, v.frozen.size(), flushCount.sum(),
                 compactionCount.sum(), writeStalls.sum(), tombstonesPurged.sum(), cache.weightedBytes());
+    }
+
+    /** The current tables, newest first. */
+    List<TableInfo> tables() {
+        return List.copyOf(view.tables);
     }
 
     /** The generations of the current tables, newest first. */

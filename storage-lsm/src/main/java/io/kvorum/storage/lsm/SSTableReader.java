@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reference goes. {@link #tryRef} fails once that has happened, and the reader retries with the
  * store's newer view, which holds the table's replacement.
  */
-final class SSTableReader {
+final class SSTableReader implements TableInfo {
     static final long MAX_CHUNK_BYTES = 1L << 30;
 
     private final Path file;
@@ -52,7 +52,7 @@ final class SSTableReader {
     private final long[] blockOffsets;
     private final int[] blockLengths;
     private final AtomicInteger refs = new AtomicInteger(1);
-    private volatile boolean obsolete;
+    private volatile Runnable onDeleted;
 
     private SSTableReader(Path file, long generation, MappedByteBuffer[] chunks, long[] chunkStarts, long fileBytes,
                           TableMetadata meta, BloomFilter filter, BlockCache cache, long[] blockTokens,
@@ -180,15 +180,32 @@ final class SSTableReader {
         }
     }
 
-    long generation() {
+    @Override
+    public long generation() {
         return generation;
+    }
+
+    @Override
+    public int level() {
+        return meta.level();
+    }
+
+    @Override
+    public Key firstKey() {
+        return meta.firstKey();
+    }
+
+    @Override
+    public Key lastKey() {
+        return meta.lastKey();
     }
 
     Path file() {
         return file;
     }
 
-    long sizeBytes() {
+    @Override
+    public long sizeBytes() {
         return fileBytes;
     }
 
@@ -296,22 +313,24 @@ final class SSTableReader {
         }
     }
 
-    /** Deletes the file once the last reference is gone. */
-    void markObsolete() {
-        obsolete = true;
+    /** Deletes the file once the last reference is gone, then runs {@code onDeleted}. */
+    void markObsolete(Runnable onDeleted) {
+        this.onDeleted = onDeleted;
     }
 
     private void release() {
         for (MappedByteBuffer chunk : chunks) {
             MappedFiles.unmap(chunk);
         }
-        if (obsolete) {
+        Runnable deleted = onDeleted;
+        if (deleted != null) {
             cache.invalidate(generation);
             try {
                 Files.deleteIfExists(file);
             } catch (IOException e) {
                 throw new StorageException("cannot delete obsolete SSTable " + file + ": " + e.getMessage(), e);
             }
+            deleted.run();
         }
     }
 

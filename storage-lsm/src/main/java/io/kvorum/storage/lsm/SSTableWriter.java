@@ -85,7 +85,7 @@ final class SSTableWriter implements AutoCloseable {
 
     /** Bytes of data blocks written so far. */
     long bytesWritten() {
-        return position;
+        return position + blockLength;
     }
 
     /** Appends one key's live records, in dot order. Keys must come in strictly increasing storage order. */
@@ -186,9 +186,12 @@ final class SSTableWriter implements AutoCloseable {
      * opens it.
      *
      * @param replayedThroughSegment the last commit-log segment whose writes this table holds (-1 for none)
-     * @param ancestors the generations this table replaces (a compaction's inputs)
+     * @param level the table's level (0 for a flush)
      */
-    SSTableReader finish(long replayedThroughSegment, long[] ancestors, BlockCache cache) {
+    SSTableReader finish(long replayedThroughSegment, int level, BlockCache cache) {
+        if (keyCount == 0) {
+            throw new IllegalStateException("SSTable " + tmp + " has no keys; abort it instead");
+        }
         finishBlock();
         long dataBytes = position;
         BloomFilter filter = BloomFilter.build(tokens, (int) keyCount, bloomBitsPerKey);
@@ -197,11 +200,8 @@ final class SSTableWriter implements AutoCloseable {
 
         byte[] indexPart = encodeIndex();
 
-        Key first = firstKey == null ? Key.of(new byte[0]) : firstKey;
-        Key last = lastKey == null ? Key.of(new byte[0]) : lastKey;
-        TableMetadata meta = new TableMetadata(keyCount, recordCount, tombstoneCount, first, last,
-                keyCount == 0 ? 0 : minTimestamp, keyCount == 0 ? 0 : maxTimestamp, replayedThroughSegment,
-                ancestors.clone(), dataBytes);
+        TableMetadata meta = new TableMetadata(keyCount, recordCount, tombstoneCount, firstKey, lastKey,
+                minTimestamp, maxTimestamp, replayedThroughSegment, level, dataBytes);
         byte[] metaPart = new byte[meta.serializedSize() + 4];
         sealPart(metaPart, meta.writeTo(metaPart, 0));
 

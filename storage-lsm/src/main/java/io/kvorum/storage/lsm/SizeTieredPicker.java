@@ -20,7 +20,7 @@ import java.util.function.ToLongFunction;
  * <p>When the table count nears {@code maxOpenFiles} (three quarters of it) the smallest tables
  * are merged whatever their tiers: the limit on open files outranks write amplification.
  */
-final class SizeTieredPicker {
+final class SizeTieredPicker implements CompactionPicker {
     static final long SMALL_TABLE_BYTES = 50L * 1024 * 1024;
     private static final double BUCKET_LOW = 0.5;
     private static final double BUCKET_HIGH = 1.5;
@@ -33,6 +33,17 @@ final class SizeTieredPicker {
         this.minThreshold = minThreshold;
         this.maxThreshold = maxThreshold;
         this.maxOpenFiles = maxOpenFiles;
+    }
+
+    @Override
+    public <T extends TableInfo> Compaction<T> next(List<T> tables) {
+        List<T> inputs = pick(tables, TableInfo::sizeBytes);
+        return inputs.isEmpty() ? null : new Compaction<>(inputs, 0, Long.MAX_VALUE);
+    }
+
+    @Override
+    public <T extends TableInfo> Compaction<T> major(List<T> tables) {
+        return tables.isEmpty() ? null : new Compaction<>(List.copyOf(tables), 0, Long.MAX_VALUE);
     }
 
     /** The tables to merge next (at least two), or an empty list when no tier is due. */

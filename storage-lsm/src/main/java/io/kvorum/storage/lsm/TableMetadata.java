@@ -8,12 +8,10 @@ import io.kvorum.core.Key;
 /**
  * What an SSTable says about itself, stored in its metadata block.
  *
- * <p>Two fields make flushes and compactions crash-safe without a manifest file:
- * {@code replayedThroughSegment} is the last commit-log segment whose writes the table (or its
- * ancestors) holds, so replay after a crash skips segments already flushed; {@code ancestors} are
- * the generations a compaction merged into this table, so a crash between writing the output and
- * deleting the inputs is finished on the next open by deleting the inputs. (A compaction whose
- * every record expired still writes an empty table, only to carry that list.)
+ * <p>{@code replayedThroughSegment} is the last commit-log segment whose writes the table (or the
+ * tables it was compacted from) holds, so replay after a crash skips segments already flushed.
+ * {@code level} places it for leveled compaction: 0 for a flush (tables may overlap), and from 1 on
+ * a level of tables with disjoint key ranges; size-tiered compaction keeps everything at 0.
  *
  * @param firstKey the smallest key in the table, in storage order
  * @param lastKey  the largest key in the table
@@ -27,15 +25,18 @@ record TableMetadata(
         long minTimestampMillis,
         long maxTimestampMillis,
         long replayedThroughSegment,
-        long[] ancestors,
+        int level,
         long dataBytes) {
+
+    /** Deeper than any store reaches: level n holds 10^n times level 1. */
+    static final int MAX_LEVEL = 16;
 
     int serializedSize() {
         int size = Bytes.varLongSize(keyCount) + Bytes.varLongSize(recordCount) + Bytes.varLongSize(tombstoneCount)
                 + Bytes.varLongSize(firstKey.length()) + firstKey.length()
                 + Bytes.varLongSize(lastKey.length()) + lastKey.length()
                 + Bytes.varLongSize(minTimestampMillis) + Bytes.varLongSize(maxTimestampMillis)
-                + 8 + Bytes.varLongSize(ancestors.length) + 8 * ancestors.length + Bytes.varLongSize(dataBytes);
+                + 8 + Bytes.varLongSize(level) + Bytes.varLongSize(dataBytes);
         return size;
     }
 
@@ -48,10 +49,7 @@ record TableMetadata(
         off = Bytes.putVarLong(dst, off, minTimestampMillis);
         off = Bytes.putVarLong(dst, off, maxTimestampMillis);
         off = Bytes.putLong(dst, off, replayedThroughSegment);
-        off = Bytes.putVarLong(dst, off, ancestors.length);
-        for (long a : ancestors) {
-            off = Bytes.putLong(dst, off, a);
-        }
+        off = Bytes.putVarLong(dst, off, level);
         return Bytes.putVarLong(dst, off, dataBytes);
     }
 
@@ -64,18 +62,13 @@ record TableMetadata(
         long minTs = in.readVarLong();
         long maxTs = in.readVarLong();
         long replayed = in.readLong();
-        int n = in.readVarInt(in.remaining() / 8, "ancestor count");
-        long[] ancestors = new long[n];
-        for (int i = 0; i < n; i++) {
-            ancestors[i] = in.readLong();
-        }
+        int level = in.readVarInt(MAX_LEVEL, "level");
         long dataBytes = in.readVarLong();
-        boolean empty = keys == 0 && records == 0 && dataBytes == 0;
-        if (!empty && (keys < 0 || records < keys || tombstones > records || first.compareTo(last) > 0 || dataBytes <= 0)) {
+        if (keys <= 0 || records < keys || tombstones > records || first.compareTo(last) > 0 || dataBytes <= 0) {
             throw new CorruptDataException("metadata is inconsistent: " + keys + " keys, " + records + " records, "
                     + tombstones + " tombstones, " + dataBytes + " data bytes");
         }
-        return new TableMetadata(keys, records, tombstones, first, last, minTs, maxTs, replayed, ancestors, dataBytes);
+        return new TableMetadata(keys, records, tombstones, first, last, minTs, maxTs, replayed, level, dataBytes);
     }
 
     private static int putBytes(byte[] dst, int off, byte[] b) {

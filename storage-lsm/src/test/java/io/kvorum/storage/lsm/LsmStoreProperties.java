@@ -20,8 +20,19 @@ import net.jqwik.api.state.Transformer;
  */
 class LsmStoreProperties {
 
-    @Property(tries = 60)
-    void theStoreAgreesWithTheModelThroughFlushesCompactionsAndCrashes(@ForAll("chains") ActionChain<StoreHarness> chain) {
+    @Property(tries = 40)
+    void sizeTieredStoreAgreesWithTheModelThroughFlushesCompactionsAndCrashes(
+            @ForAll("sizeTiered") ActionChain<StoreHarness> chain) {
+        run(chain);
+    }
+
+    @Property(tries = 40)
+    void leveledStoreAgreesWithTheModelThroughFlushesCompactionsAndCrashes(
+            @ForAll("leveled") ActionChain<StoreHarness> chain) {
+        run(chain);
+    }
+
+    private static void run(ActionChain<StoreHarness> chain) {
         AtomicReference<StoreHarness> last = new AtomicReference<>();
         try {
             chain.peek(last::set).run();
@@ -33,8 +44,17 @@ class LsmStoreProperties {
     }
 
     @Provide
-    Arbitrary<ActionChain<StoreHarness>> chains() {
-        return ActionChain.startWith(StoreHarness::new)
+    Arbitrary<ActionChain<StoreHarness>> sizeTiered() {
+        return chains(CompactionStrategy.SIZE_TIERED);
+    }
+
+    @Provide
+    Arbitrary<ActionChain<StoreHarness>> leveled() {
+        return chains(CompactionStrategy.LEVELED);
+    }
+
+    private static Arbitrary<ActionChain<StoreHarness>> chains(CompactionStrategy strategy) {
+        return ActionChain.startWith(() -> new StoreHarness(strategy))
                 .withAction(8, new ApplyAction())
                 .withAction(3, new ReadAction())
                 .withAction(2, new ScanAction())

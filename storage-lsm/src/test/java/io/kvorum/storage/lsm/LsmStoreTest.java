@@ -112,11 +112,7 @@ class LsmStoreTest {
             s.apply(r, Durability.PERIODIC);
             written.add(r);
         }
-        s.crashPoints = point -> {
-            if (point.equals(CrashPoints.FLUSH_TABLE_WRITTEN)) {
-                throw new IllegalStateException("simulated crash at " + point);
-            }
-        };
+        s.crashPoints = crashAt(CrashPoints.FLUSH_TABLE_WRITTEN);
         assertThatThrownBy(s::flush).isInstanceOf(StorageException.class).hasMessageContaining("simulated crash");
         opened.remove(s);
         s.crashForTest();
@@ -130,9 +126,22 @@ class LsmStoreTest {
         assertThat(scanAll(again)).hasSize(written.size());
     }
 
-    @Test
-    void aCrashAfterACompactionWroteItsOutputIsFinishedOnOpen() throws IOException {
-        LsmStore s = open();
+    /** A crash point that stops the store as a crash would: an error, so no clean-up runs. */
+    private static CrashPoints crashAt(String where) {
+        return point -> {
+            if (point.equals(where)) {
+                throw new SimulatedCrash(point);
+            }
+        };
+    }
+
+    private static final class SimulatedCrash extends Error {
+        SimulatedCrash(String point) {
+            super("simulated crash at " + point);
+        }
+    }
+
+    private List<Record> threeTables(LsmStore s) {
         List<Record> written = new ArrayList<>();
         for (int t = 0; t < 3; t++) {
             for (int i = 0; i < 50; i++) {
@@ -143,11 +152,33 @@ class LsmStoreTest {
             s.flush();
         }
         assertThat(s.stats().sstables()).isEqualTo(3);
-        s.crashPoints = point -> {
-            if (point.equals(CrashPoints.COMPACTION_OUTPUT_WRITTEN)) {
-                throw new IllegalStateException("simulated crash at " + point);
-            }
-        };
+        return written;
+    }
+
+    @Test
+    void aCrashBeforeACompactionCommitsRollsItBackOnOpen() throws IOException {
+        LsmStore s = open();
+        List<Record> written = threeTables(s);
+        s.crashPoints = crashAt(CrashPoints.COMPACTION_OUTPUT_WRITTEN);
+        assertThatThrownBy(s::compact).isInstanceOf(StorageException.class).hasMessageContaining("simulated crash");
+        opened.remove(s);
+        s.crashForTest();
+        assertThat(tableFiles()).hasSize(4);
+
+        LsmStore again = open();
+        assertThat(again.stats().sstables()).isEqualTo(3);
+        assertThat(tableFiles()).hasSize(3);
+        assertThat(compactionLogs()).isEmpty();
+        for (Record r : written) {
+            assertThat(again.read(r.key())).containsExactly(r);
+        }
+    }
+
+    @Test
+    void aCrashAfterACompactionCommitsIsFinishedOnOpen() throws IOException {
+        LsmStore s = open();
+        List<Record> written = threeTables(s);
+        s.crashPoints = crashAt(CrashPoints.COMPACTION_COMMITTED);
         assertThatThrownBy(s::compact).isInstanceOf(StorageException.class);
         opened.remove(s);
         s.crashForTest();
@@ -156,6 +187,37 @@ class LsmStoreTest {
         LsmStore again = open();
         assertThat(again.stats().sstables()).isEqualTo(1);
         assertThat(tableFiles()).hasSize(1);
+        assertThat(compactionLogs()).isEmpty();
+        for (Record r : written) {
+            assertThat(again.read(r.key())).containsExactly(r);
+        }
+    }
+
+    @Test
+    void aLeveledCompactionSplitsItsOutputAndACrashBeforeCommitLeavesNoneOfIt() throws IOException {
+        Settings leveled = Settings.empty()
+                .with(LsmSettings.COMPACTION_STRATEGY, CompactionStrategy.LEVELED)
+                .with(LsmSettings.LEVELED_TABLE_BYTES, 64L * 1024);
+        LsmStore s = open(leveled);
+        List<Record> written = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            for (int i = 0; i < 400; i++) {
+                Record r = value("t" + t + "-k" + i, "x".repeat(200));
+                s.apply(r, Durability.PERIODIC);
+                written.add(r);
+            }
+            s.flush();
+        }
+        s.crashPoints = crashAt(CrashPoints.COMPACTION_OUTPUT_WRITTEN);
+        assertThatThrownBy(s::compact).isInstanceOf(StorageException.class);
+        opened.remove(s);
+        s.crashForTest();
+        assertThat(tableFiles().size()).as("three inputs and several outputs").isGreaterThan(4);
+
+        LsmStore again = open(leveled);
+        assertThat(tableFiles()).hasSize(3);
+        again.compact();
+        assertThat(again.stats().sstables()).as("output split at 64 KiB").isGreaterThan(1);
         for (Record r : written) {
             assertThat(again.read(r.key())).containsExactly(r);
         }
@@ -334,6 +396,12 @@ class LsmStoreTest {
     private List<Path> tableFiles() throws IOException {
         try (Stream<Path> files = Files.list(dir.resolve(LsmStore.SSTABLE_DIR))) {
             return files.filter(p -> SSTableFormat.generationOf(p) >= 0).sorted().toList();
+        }
+    }
+
+    private List<Path> compactionLogs() throws IOException {
+        try (Stream<Path> files = Files.list(dir.resolve(LsmStore.SSTABLE_DIR))) {
+            return files.filter(p -> p.getFileName().toString().endsWith(CompactionTxn.SUFFIX)).toList();
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +56,7 @@ class SSTableTest {
     private SSTableReader write(long generation, TreeMap<Key, List<Record>> groups) {
         try (SSTableWriter w = SSTableWriter.create(dir, generation, BLOCK_BYTES, 10, null)) {
             groups.forEach(w::append);
-            return w.finish(7, new long[] {3, 4}, cache);
+            return w.finish(7, 2, cache);
         }
     }
 
@@ -66,7 +67,7 @@ class SSTableTest {
         assertThat(t.metadata().keyCount()).isEqualTo(500);
         assertThat(t.metadata().recordCount()).isEqualTo(600);
         assertThat(t.metadata().replayedThroughSegment()).isEqualTo(7);
-        assertThat(t.metadata().ancestors()).containsExactly(3, 4);
+        assertThat(t.metadata().level()).isEqualTo(2);
         for (var e : groups.entrySet()) {
             assertThat(t.mayContain(e.getKey())).isTrue();
             assertThat(t.get(e.getKey())).isEqualTo(e.getValue());
@@ -132,11 +133,14 @@ class SSTableTest {
     void obsoleteTablesAreDeletedWhenTheLastReferenceGoes() {
         SSTableReader t = write(1, sample());
         assertThat(t.tryRef()).isTrue();
-        t.markObsolete();
+        AtomicBoolean deleted = new AtomicBoolean();
+        t.markObsolete(() -> deleted.set(true));
         t.unref();
         assertThat(Files.exists(t.file())).isTrue();
+        assertThat(deleted).isFalse();
         t.unref();
         assertThat(Files.exists(t.file())).isFalse();
+        assertThat(deleted).isTrue();
         assertThat(t.tryRef()).isFalse();
     }
 
@@ -187,7 +191,7 @@ class SSTableTest {
             SSTableReader t;
             try (SSTableWriter w = SSTableWriter.create(gen, 1, BLOCK_BYTES, 10, null)) {
                 sample().forEach(w::append);
-                t = w.finish(-1, new long[0], cache);
+                t = w.finish(-1, 0, cache);
             }
             Path file = t.file();
             t.unref();

@@ -50,7 +50,7 @@ final class StoreHarness implements AutoCloseable {
     private final long startMillis = System.currentTimeMillis();
     private final List<String> log = new ArrayList<>();
 
-    StoreHarness() {
+    StoreHarness(CompactionStrategy strategy) {
         try {
             this.dir = Files.createTempDirectory("kvorum-harness-");
         } catch (IOException e) {
@@ -60,7 +60,10 @@ final class StoreHarness implements AutoCloseable {
                 .with(LsmSettings.MEMTABLE_MAX_BYTES, 64L * 1024)
                 .with(LsmSettings.COMMITLOG_SEGMENT_BYTES, 1L << 20)
                 .with(LsmSettings.SSTABLE_BLOCK_BYTES, 1024L)
-                .with(LsmSettings.COMPACTION_MIN_THRESHOLD, 3));
+                .with(LsmSettings.COMPACTION_MIN_THRESHOLD, 3)
+                .with(LsmSettings.COMPACTION_STRATEGY, strategy)
+                .with(LsmSettings.LEVELED_TABLE_BYTES, 64L * 1024)
+                .with(LsmSettings.LEVELED_LEVEL1_BYTES, 64L * 1024));
         this.store = open();
     }
 
@@ -127,10 +130,26 @@ final class StoreHarness implements AutoCloseable {
     void flush() {
         store.flush();
         mustSurvive = batches.size();
+        assertLevelsDisjoint();
     }
 
     void compact() {
         store.compact();
+        assertLevelsDisjoint();
+    }
+
+    /** Leveled compaction's invariant: below level 0, no two tables of a level share a key range. */
+    private void assertLevelsDisjoint() {
+        List<TableInfo> tables = store.tables();
+        for (TableInfo a : tables) {
+            for (TableInfo b : tables) {
+                if (a != b && a.level() > 0 && a.level() == b.level()) {
+                    assertThat(a.overlaps(b.firstKey(), b.lastKey()))
+                            .as("tables %d and %d of level %d overlap", a.generation(), b.generation(), a.level())
+                            .isFalse();
+                }
+            }
+        }
     }
 
     void reopen() {
