@@ -1,0 +1,42 @@
+package io.kvorum.transport;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.LoggerFactory;
+
+/** Collects the warnings of the transport's loggers during a test, so it can check what an operator would read. */
+final class LogCapture implements AutoCloseable {
+    private final Logger logger;
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+    LogCapture() {
+        logger = (Logger) LoggerFactory.getLogger("io.kvorum.transport");
+        appender.start();
+        logger.addAppender(appender);
+    }
+
+    /** Every WARN or ERROR line so far, formatted. */
+    List<String> warnings() {
+        synchronized (appender) {
+            return appender.list.stream()
+                    .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .collect(Collectors.toList());
+        }
+    }
+
+    /** WARN lines containing {@code text}. */
+    List<String> warningsContaining(String text) {
+        return warnings().stream().filter(l -> l.contains(text)).collect(Collectors.toList());
+    }
+
+    @Override
+    public void close() {
+        logger.detachAppender(appender);
+        appender.stop();
+    }
+}
