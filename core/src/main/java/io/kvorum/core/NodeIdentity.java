@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>{@link #nextDot} is thread-safe and, outside a reservation, one atomic increment.
  */
-public final class NodeIdentity implements AutoCloseable {
+public final class NodeIdentity implements DotSource, AutoCloseable {
     /** Counters reserved per write of the identity file. */
     public static final long RESERVATION_BLOCK = 1L << 20;
     static final String FILE_NAME = "identity";
@@ -90,6 +90,7 @@ public final class NodeIdentity implements AutoCloseable {
     }
 
     /** The actor this run writes as: the node id and the current epoch. */
+    @Override
     public Actor actor() {
         return actor;
     }
@@ -105,6 +106,7 @@ public final class NodeIdentity implements AutoCloseable {
     }
 
     /** A dot never handed out before by this node, in this or any earlier run. */
+    @Override
     public Dot nextDot() {
         if (closed) {
             throw new IllegalStateException("node identity " + file + " is closed");

@@ -10,20 +10,18 @@ import java.time.Duration;
 public final class ReadOptions {
     /** Used when a request does not say: long enough for a healthy cluster, short enough to notice a sick one. */
     public static final long DEFAULT_TIMEOUT_MS = 2000;
-    private static final ReadOptions QUORUM = new ReadOptions(0, Consistency.QUORUM, DEFAULT_TIMEOUT_MS, false);
+    private static final ReadOptions QUORUM = new ReadOptions(0, Consistency.QUORUM, DEFAULT_TIMEOUT_MS);
 
     private final int n;
     private final Consistency r;
     private final long timeoutMs;
-    private final boolean sloppy;
 
-    private ReadOptions(int n, Consistency r, long timeoutMs, boolean sloppy) {
+    private ReadOptions(int n, Consistency r, long timeoutMs) {
         Checks.require(n >= 0, "n", n, ">= 1, or 0 for the replication factor");
         Checks.require(timeoutMs > 0, "timeout", timeoutMs + " ms", "> 0");
         this.n = n;
         this.r = r;
         this.timeoutMs = timeoutMs;
-        this.sloppy = sloppy;
     }
 
     /** R = QUORUM of the replication factor. */
@@ -44,23 +42,19 @@ public final class ReadOptions {
     }
 
     public ReadOptions r(Consistency consistency) {
-        return new ReadOptions(n, consistency, timeoutMs, sloppy);
+        return new ReadOptions(n, consistency, timeoutMs);
     }
 
     /** Ask only the first {@code replicas} replicas of the key (at most the replication factor). */
     public ReadOptions n(int replicas) {
         Checks.require(replicas >= 1, "n", replicas, ">= 1");
-        return new ReadOptions(replicas, r, timeoutMs, sloppy);
+        return new ReadOptions(replicas, r, timeoutMs);
     }
 
     public ReadOptions timeout(Duration timeout) {
-        return new ReadOptions(n, r, timeout.toMillis(), sloppy);
+        return new ReadOptions(n, r, timeout.toMillis());
     }
 
-    /** Let fallback replicas count when home replicas are down (availability over consistency). */
-    public ReadOptions sloppy(boolean allow) {
-        return new ReadOptions(n, r, timeoutMs, allow);
-    }
 
     /** The n asked for, or 0 for the replication factor. */
     public int n() {
@@ -75,9 +69,6 @@ public final class ReadOptions {
         return timeoutMs;
     }
 
-    public boolean sloppy() {
-        return sloppy;
-    }
 
     /**
      * The n this read uses under replication factor {@code rf}, after checking the combination.
@@ -90,6 +81,6 @@ public final class ReadOptions {
 
     @Override
     public String toString() {
-        return "r=" + r + " n=" + (n == 0 ? "rf" : n) + " timeout=" + timeoutMs + "ms" + (sloppy ? " sloppy" : "");
+        return "r=" + r + " n=" + (n == 0 ? "rf" : n) + " timeout=" + timeoutMs + "ms";
     }
 }

@@ -58,6 +58,10 @@ public final class Setting<T> {
                 "a number from " + min + " to " + max, doc);
     }
 
+    public static Setting<String> text(String key, String defaultValue, String doc) {
+        return new Setting<>(key, defaultValue, s -> s, v -> true, "text", doc);
+    }
+
     public static Setting<Boolean> bool(String key, boolean defaultValue, String doc) {
         return new Setting<>(key, defaultValue, Setting::parseBoolean, v -> true, "true or false", doc);
     }

@@ -10,22 +10,20 @@ import java.time.Duration;
  */
 public final class WriteOptions {
     private static final WriteOptions QUORUM =
-            new WriteOptions(0, Consistency.QUORUM, ReadOptions.DEFAULT_TIMEOUT_MS, false, false);
+            new WriteOptions(0, Consistency.QUORUM, ReadOptions.DEFAULT_TIMEOUT_MS, false);
 
     private final int n;
     private final Consistency w;
     private final long timeoutMs;
     private final boolean durable;
-    private final boolean sloppy;
 
-    private WriteOptions(int n, Consistency w, long timeoutMs, boolean durable, boolean sloppy) {
+    private WriteOptions(int n, Consistency w, long timeoutMs, boolean durable) {
         Checks.require(n >= 0, "n", n, ">= 1, or 0 for the replication factor");
         Checks.require(timeoutMs > 0, "timeout", timeoutMs + " ms", "> 0");
         this.n = n;
         this.w = w;
         this.timeoutMs = timeoutMs;
         this.durable = durable;
-        this.sloppy = sloppy;
     }
 
     public static WriteOptions quorum() {
@@ -45,31 +43,27 @@ public final class WriteOptions {
     }
 
     public WriteOptions w(Consistency consistency) {
-        return new WriteOptions(n, consistency, timeoutMs, durable, sloppy);
+        return new WriteOptions(n, consistency, timeoutMs, durable);
     }
 
     public WriteOptions n(int replicas) {
         Checks.require(replicas >= 1, "n", replicas, ">= 1");
-        return new WriteOptions(replicas, w, timeoutMs, durable, sloppy);
+        return new WriteOptions(replicas, w, timeoutMs, durable);
     }
 
     public WriteOptions timeout(Duration timeout) {
-        return new WriteOptions(n, w, timeout.toMillis(), durable, sloppy);
+        return new WriteOptions(n, w, timeout.toMillis(), durable);
     }
 
     /** Acknowledge only once the write is fsynced in the commit log of each acknowledging replica. */
     public WriteOptions durable() {
-        return new WriteOptions(n, w, timeoutMs, true, sloppy);
+        return new WriteOptions(n, w, timeoutMs, true);
     }
 
     public WriteOptions durable(boolean fsync) {
-        return new WriteOptions(n, w, timeoutMs, fsync, sloppy);
+        return new WriteOptions(n, w, timeoutMs, fsync);
     }
 
-    /** Let fallback replicas take the write (as hints) when home replicas are down. */
-    public WriteOptions sloppy(boolean allow) {
-        return new WriteOptions(n, w, timeoutMs, durable, allow);
-    }
 
     public int n() {
         return n;
@@ -87,9 +81,6 @@ public final class WriteOptions {
         return durable;
     }
 
-    public boolean sloppy() {
-        return sloppy;
-    }
 
     /**
      * The n this write uses under replication factor {@code rf}, after checking the combination.
@@ -103,6 +94,6 @@ public final class WriteOptions {
     @Override
     public String toString() {
         return "w=" + w + " n=" + (n == 0 ? "rf" : n) + " timeout=" + timeoutMs + "ms" + (durable ? " durable" : "")
-                + (sloppy ? " sloppy" : "");
+               ;
     }
 }

@@ -1,5 +1,6 @@
 package io.kvorum.storage;
 
+import io.kvorum.core.Key;
 import io.kvorum.core.Record;
 import io.kvorum.core.Setting;
 import io.kvorum.core.SizeLimitExceededException;
@@ -30,19 +31,27 @@ public record RecordLimits(long maxKeyBytes, long maxValueBytes) {
     /** Throws {@link SizeLimitExceededException} for the first record whose key or value is too large. */
     public void check(List<Record> records) {
         for (Record r : records) {
-            if (r.key().length() > maxKeyBytes) {
-                throw new SizeLimitExceededException("key " + abbreviate(r), r.key().length(), maxKeyBytes,
-                        MAX_KEY_BYTES.key());
-            }
-            if (r.valueLength() > maxValueBytes) {
-                throw new SizeLimitExceededException("value of key " + abbreviate(r), r.valueLength(), maxValueBytes,
-                        MAX_VALUE_BYTES.key());
-            }
+            checkKey(r.key());
+            checkValue(r.key(), r.valueLength());
         }
     }
 
-    private static String abbreviate(Record r) {
-        String k = r.key().toString();
+    public void checkKey(Key key) {
+        if (key.length() > maxKeyBytes) {
+            throw new SizeLimitExceededException("key " + abbreviate(key), key.length(), maxKeyBytes,
+                    MAX_KEY_BYTES.key());
+        }
+    }
+
+    public void checkValue(Key key, int valueBytes) {
+        if (valueBytes > maxValueBytes) {
+            throw new SizeLimitExceededException("value of key " + abbreviate(key), valueBytes, maxValueBytes,
+                    MAX_VALUE_BYTES.key());
+        }
+    }
+
+    private static String abbreviate(Key key) {
+        String k = key.toString();
         return k.length() > 40 ? k.substring(0, 40) + "..." : k;
     }
 }

@@ -1,0 +1,29 @@
+package io.kvorum.core.protocol;
+
+import io.kvorum.core.Failure;
+import io.kvorum.core.MessageTypes;
+
+/**
+ * The client protocol's message ids: fixed forever once released, shared by the node's client
+ * server and the Java client.
+ */
+public final class ClientMessages {
+    private ClientMessages() {
+    }
+
+    /** Adds the client protocol's messages (ids 1..99) to {@code types}. */
+    public static MessageTypes.Builder register(MessageTypes.Builder types) {
+        return types
+                .add(1, Failure.class)
+                .add(2, GetRequest.class)
+                .add(3, GetResponse.class)
+                .add(4, PutRequest.class)
+                .add(5, PutResponse.class)
+                .add(6, RingRequest.class)
+                .add(7, RingResponse.class);
+    }
+
+    public static MessageTypes types() {
+        return register(MessageTypes.builder()).build();
+    }
+}
