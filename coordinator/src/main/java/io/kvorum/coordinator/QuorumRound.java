@@ -1,0 +1,83 @@
+package io.kvorum.coordinator;
+
+import io.kvorum.core.KvorumException;
+import io.kvorum.core.NodeId;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The replies of one request's replicas, counted against the R or W it needs.
+ *
+ * <p>{@link #quorum()} completes with the replies as soon as {@code required} replicas have answered,
+ * or fails as soon as that can no longer happen (too many replicas failed) or the deadline passes.
+ * {@link #settled()} completes once every replica has answered or failed, or at the deadline, with
+ * whatever replies there are: read repair waits for it, so late replies still get repaired.
+ *
+ * <p>Replies arrive on network and storage threads; every method is synchronized.
+ */
+final class QuorumRound<T> {
+
+    /** Builds the error for a request that could not gather {@code required} replies. */
+    interface Shortfall {
+        KvorumException error(int required, int answered, boolean timedOut, Map<NodeId, Throwable> failures);
+    }
+
+    private final int required;
+    private final int asked;
+    private final Shortfall shortfall;
+    private final Map<NodeId, T> replies = new LinkedHashMap<>();
+    private final Map<NodeId, Throwable> failures = new LinkedHashMap<>();
+    private final CompletableFuture<Map<NodeId, T>> quorum = new CompletableFuture<>();
+    private final CompletableFuture<Map<NodeId, T>> settled = new CompletableFuture<>();
+
+    QuorumRound(int required, int asked, Shortfall shortfall) {
+        this.required = required;
+        this.asked = asked;
+        this.shortfall = shortfall;
+    }
+
+    synchronized void reply(NodeId from, T reply) {
+        if (settled.isDone()) {
+            return;
+        }
+        replies.put(from, reply);
+        if (replies.size() == required) {
+            quorum.complete(Map.copyOf(replies));
+        }
+        settleIfDone();
+    }
+
+    synchronized void fail(NodeId from, Throwable error) {
+        if (settled.isDone()) {
+            return;
+        }
+        failures.put(from, error);
+        if (!quorum.isDone() && replies.size() + (asked - replies.size() - failures.size()) < required) {
+            quorum.completeExceptionally(shortfall.error(required, replies.size(), false, Map.copyOf(failures)));
+        }
+        settleIfDone();
+    }
+
+    /** The deadline: whatever has not answered by now never counts. */
+    synchronized void expire() {
+        if (!quorum.isDone()) {
+            quorum.completeExceptionally(shortfall.error(required, replies.size(), true, Map.copyOf(failures)));
+        }
+        settled.complete(Map.copyOf(replies));
+    }
+
+    private void settleIfDone() {
+        if (replies.size() + failures.size() == asked) {
+            settled.complete(Map.copyOf(replies));
+        }
+    }
+
+    CompletableFuture<Map<NodeId, T>> quorum() {
+        return quorum;
+    }
+
+    CompletableFuture<Map<NodeId, T>> settled() {
+        return settled;
+    }
+}
