@@ -24,15 +24,22 @@ public final class Setting<T> {
     private final Predicate<T> validator;
     private final String expected;
     private final String doc;
+    private final Function<T, String> formatter;
 
     private Setting(String key, T defaultValue, Function<String, T> parser, Predicate<T> validator,
                     String expected, String doc) {
+        this(key, defaultValue, parser, validator, expected, doc, String::valueOf);
+    }
+
+    private Setting(String key, T defaultValue, Function<String, T> parser, Predicate<T> validator,
+                    String expected, String doc, Function<T, String> formatter) {
         this.key = Objects.requireNonNull(key, "key");
         this.defaultValue = defaultValue;
         this.parser = parser;
         this.validator = validator;
         this.expected = expected;
         this.doc = doc;
+        this.formatter = formatter;
         if (!validator.test(defaultValue)) {
             throw new IllegalArgumentException(key + ": default " + defaultValue + " (expected: " + expected + ")");
         }
@@ -40,12 +47,12 @@ public final class Setting<T> {
 
     public static Setting<Long> bytes(String key, long defaultValue, long min, long max, String doc) {
         return new Setting<>(key, defaultValue, Setting::parseBytes, v -> v >= min && v <= max,
-                "a size in bytes from " + min + " to " + max + ", e.g. 65536 or 64KiB", doc);
+                "a size in bytes from " + min + " to " + max + ", e.g. 65536 or 64KiB", doc, Setting::formatBytes);
     }
 
     public static Setting<Long> millis(String key, long defaultValue, long min, long max, String doc) {
         return new Setting<>(key, defaultValue, Setting::parseMillis, v -> v >= min && v <= max,
-                "a duration from " + min + "ms to " + max + "ms, e.g. 500ms or 10s", doc);
+                "a duration from " + min + "ms to " + max + "ms, e.g. 500ms or 10s", doc, Setting::formatMillis);
     }
 
     public static Setting<Integer> integer(String key, int defaultValue, int min, int max, String doc) {
@@ -72,7 +79,7 @@ public final class Setting<T> {
             names.append(names.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT));
         }
         return new Setting<>(key, defaultValue, s -> Enum.valueOf(type, s.trim().toUpperCase(Locale.ROOT)),
-                v -> true, "one of " + names, doc);
+                v -> true, "one of " + names, doc, v -> v.name().toLowerCase(Locale.ROOT));
     }
 
     public String key() {
@@ -90,6 +97,11 @@ public final class Setting<T> {
     /** What a valid value looks like, for error messages and generated documentation. */
     public String expected() {
         return expected;
+    }
+
+    /** A value as a config file would say it: {@code 64MiB}, {@code 10s}, {@code size_tiered}. */
+    public String format(T value) {
+        return formatter.apply(value);
     }
 
     /** Parses and validates {@code raw}, naming the key, the value and what was expected on failure. */
@@ -129,6 +141,28 @@ public final class Setting<T> {
             }
         }
         return Math.multiplyExact(Long.parseLong(t), unit);
+    }
+
+    static String formatBytes(long v) {
+        String[] units = {"TiB", "GiB", "MiB", "KiB"};
+        long[] sizes = {1L << 40, 1L << 30, 1L << 20, 1L << 10};
+        for (int i = 0; i < units.length; i++) {
+            if (v != 0 && v % sizes[i] == 0) {
+                return v / sizes[i] + units[i];
+            }
+        }
+        return Long.toString(v);
+    }
+
+    static String formatMillis(long v) {
+        String[] units = {"d", "h", "m", "s"};
+        long[] sizes = {86_400_000L, 3_600_000L, 60_000L, 1000L};
+        for (int i = 0; i < units.length; i++) {
+            if (v != 0 && v % sizes[i] == 0) {
+                return v / sizes[i] + units[i];
+            }
+        }
+        return v + "ms";
     }
 
     static long parseMillis(String s) {

@@ -53,6 +53,19 @@ class SettingsTest {
     }
 
     @Test
+    void valuesFormatAsAConfigFileWouldSayThemAndParseBack() {
+        assertThat(SIZE.format(64L << 20)).isEqualTo("64MiB");
+        assertThat(SIZE.format(1000L)).isEqualTo("1000");
+        assertThat(PERIOD.format(10_000L)).isEqualTo("10s");
+        assertThat(PERIOD.format(250L)).isEqualTo("250ms");
+        assertThat(MODE.format(Mode.SAFE)).isEqualTo("safe");
+        for (long v : new long[] {1L << 20, 3_000_000L, 7L << 30}) {
+            assertThat(SIZE.parse(SIZE.format(v))).isEqualTo(v);
+        }
+        assertThat(PERIOD.parse(PERIOD.format(60_000L))).isEqualTo(60_000L);
+    }
+
+    @Test
     void typedOverridesAreValidated() {
         assertThat(Settings.empty().with(COUNT, 8).get(COUNT)).isEqualTo(8);
         assertThatThrownBy(() -> Settings.empty().with(COUNT, 99)).hasMessageContaining("storage.count: 99");

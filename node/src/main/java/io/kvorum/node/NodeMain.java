@@ -1,0 +1,73 @@
+package io.kvorum.node;
+
+import io.kvorum.core.Settings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code kvorum-node [--config FILE] [--key=value ...]}: starts one node in the foreground and
+ * stops it cleanly on SIGTERM or Ctrl-C (flushing memtables and recording a clean shutdown).
+ * Every setting of {@link NodeSettings} can be given as a flag; an unknown one is an error.
+ */
+@Command(name = "kvorum-node", mixinStandardHelpOptions = true, version = "Kvorum 0.1.0",
+        description = "Starts one Kvorum node.",
+        footer = {"", "Any setting of conf/kvorum.properties may follow as --key=value, e.g. --node.client_port=9101."})
+public final class NodeMain implements java.util.concurrent.Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(NodeMain.class);
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file (default: none, built-in defaults).")
+    Path config;
+
+    @Option(names = "--print-config", description = "Print the documented configuration file with every default, and exit.")
+    boolean printConfig;
+
+    @Unmatched
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (printConfig) {
+            System.out.print(ConfigDoc.render());
+            return 0;
+        }
+        Settings settings;
+        try {
+            settings = NodeConfig.load(config, overrides);
+        } catch (IllegalArgumentException e) {
+            System.err.println("kvorum-node: " + e.getMessage());
+            return 2;
+        }
+        log.info("Effective configuration (non-default keys): {}", settings.asMap());
+        Node node;
+        try {
+            node = Node.start(settings);
+        } catch (Exception e) {
+            log.error("Node failed to start: {}", e.getMessage(), e);
+            System.err.println("kvorum-node: cannot start: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("Shutting down");
+            node.close();
+            stopped.countDown();
+        }, "kvorum-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new NodeMain()).setUnmatchedOptionsArePositionalParams(false).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.kvorum.node;
+
+import io.kvorum.core.Setting;
+import io.kvorum.storage.lsm.LsmSettings;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The node's configuration keys, their defaults and bounds: the cluster, the node's addresses and
+ * data, the ring, the transport. Storage keys are {@link LsmSettings}. Every key can be set in
+ * {@code conf/kvorum.properties} and overridden with a {@code --key=value} flag.
+ */
+public final class NodeSettings {
+    private static final long MIB = 1024 * 1024;
+
+    private NodeSettings() {
+    }
+
+    public static final Setting<String> CLUSTER_NAME = Setting.text("cluster.name", "kvorum",
+            "Name every node of one cluster shares; a node presenting another name is refused.");
+
+    public static final Setting<String> CLUSTER_SECRET = Setting.text("cluster.secret", "",
+            "Shared secret nodes prove to each other when connecting (HMAC over a fresh nonce). Empty: nodes"
+                    + " check only the cluster name; set one on any network others can reach.");
+
+    public static final Setting<String> CLUSTER_MEMBERS = Setting.text("cluster.members", "127.0.0.1:7100",
+            "Every member's internode address, host:port, comma-separated, the same list on every node. Each"
+                    + " node's ring tokens follow from its place in the sorted list.");
+
+    public static final Setting<String> LISTEN_ADDRESS = Setting.text("node.listen_address", "127.0.0.1",
+            "The address this node listens on and connects from (outgoing connections bind to it, so"
+                    + " partitions between nodes on one machine can be made with iptables).");
+
+    public static final Setting<Integer> INTERNODE_PORT = Setting.integer("node.internode_port", 7100, 1, 65535,
+            "Port for other nodes.");
+
+    public static final Setting<Integer> CLIENT_PORT = Setting.integer("node.client_port", 9100, 1, 65535,
+            "Port for clients. Every member uses the same client port (clients learn members' hosts from the ring).");
+
+    public static final Setting<String> DATA_DIR = Setting.text("node.data_dir", "data",
+            "Directory holding this node's identity, commit log and SSTables. A node refuses to start on a"
+                    + " directory another node is using.");
+
+    public static final Setting<Integer> NUM_TOKENS = Setting.integer("ring.num_tokens", 16, 1, 1536,
+            "Virtual nodes per node: more spread load more evenly and stream in smaller pieces.");
+
+    public static final Setting<Integer> REPLICATION_FACTOR = Setting.integer("ring.replication_factor", 3, 1, 9,
+            "Copies of every key. A request's n may be lower, never higher.");
+
+    public static final Setting<Long> MAX_FRAME_BYTES = Setting.bytes("transport.max_frame_bytes", 16 * MIB, 64 * 1024,
+            1024 * MIB, "Largest message frame accepted from a peer or client; larger frames close the connection.");
+
+    public static final Setting<Long> CONNECT_TIMEOUT_MS = Setting.millis("transport.connect_timeout_ms", 2000, 10,
+            60_000, "How long to wait for a TCP connection to a peer.");
+
+    public static final Setting<Integer> STORAGE_THREADS = Setting.integer("node.storage_threads", 8, 1, 256,
+            "Threads that run storage work for requests (reads, local applies, durable waits).");
+
+    /** Every key a node accepts: these and the storage engine's. */
+    public static List<Setting<?>> all() {
+        List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_MEMBERS, LISTEN_ADDRESS,
+                INTERNODE_PORT, CLIENT_PORT, DATA_DIR, STORAGE_THREADS, NUM_TOKENS, REPLICATION_FACTOR, MAX_FRAME_BYTES,
+                CONNECT_TIMEOUT_MS));
+        all.addAll(LsmSettings.ALL);
+        return all;
+    }
+}

@@ -1,0 +1,193 @@
+package io.kvorum.node;
+
+import io.kvorum.client.KvorumClient;
+import io.kvorum.core.testing.Await;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Real Kvorum nodes, each its own JVM process, on loopback addresses 127.0.0.{first}.. for
+ * integration tests. Started from {@code target/kvorum.jar}, the jar the bin scripts run, with the
+ * same flags {@code bin/kvorum-cluster} passes. Every process it starts it also stops, and it deletes
+ * the nodes' directories when closed.
+ */
+final class LocalCluster implements AutoCloseable {
+    static final int INTERNODE_PORT = 17100;
+    static final int CLIENT_PORT = 19100;
+
+    private final Path dir;
+    private final int size;
+    private final int firstAddress;
+    private final Process[] processes;
+
+    private LocalCluster(Path dir, int size, int firstAddress) {
+        this.dir = dir;
+        this.size = size;
+        this.firstAddress = firstAddress;
+        this.processes = new Process[size];
+    }
+
+    /** Starts {@code size} nodes on 127.0.0.{firstAddress}.. and waits until every one serves clients. */
+    static LocalCluster start(Path dir, int size, int firstAddress) {
+        LocalCluster c = new LocalCluster(dir, size, firstAddress);
+        try {
+            for (int i = 0; i < size; i++) {
+                c.startNode(i);
+            }
+            c.awaitReady();
+            return c;
+        } catch (RuntimeException | Error e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    String host(int node) {
+        return "127.0.0." + (firstAddress + node);
+    }
+
+    String clientAddress(int node) {
+        return host(node) + ":" + CLIENT_PORT;
+    }
+
+    List<String> clientAddresses() {
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            all.add(clientAddress(i));
+        }
+        return all;
+    }
+
+    KvorumClient client() {
+        return KvorumClient.builder().seeds(clientAddresses()).requestTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    Path nodeDir(int node) {
+        return dir.resolve("node-" + (node + 1));
+    }
+
+    /** The command line that starts node {@code node}, as bin/kvorum-node builds it. */
+    List<String> command(int node, List<String> extraFlags) {
+        StringBuilder members = new StringBuilder();
+        for (int i = 0; i < size; i++) {
+            members.append(i == 0 ? "" : ",").append(host(i)).append(':').append(INTERNODE_PORT);
+        }
+        Path jar = Path.of("target", "kvorum.jar").toAbsolutePath();
+        Path logback = Path.of("..", "conf", "logback.xml").toAbsolutePath().normalize();
+        List<String> cmd = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-XX:+UseSerialGC",
+                "-Dlogback.configurationFile=" + logback, "-Dkvorum.log.dir=" + nodeDir(node).resolve("logs"),
+                "-Dkvorum.node.name=node-" + (node + 1),
+                "-cp", jar.toString(), "io.kvorum.node.NodeMain",
+                "--cluster.members=" + members, "--node.listen_address=" + host(node),
+                "--node.internode_port=" + INTERNODE_PORT, "--node.client_port=" + CLIENT_PORT,
+                "--node.data_dir=" + nodeDir(node).resolve("data"),
+                "--storage.memtable_max_bytes=8MiB", "--storage.block_cache_bytes=16MiB",
+                "--node.storage_threads=2"));
+        cmd.addAll(extraFlags);
+        return cmd;
+    }
+
+    void startNode(int node) {
+        try {
+            Files.createDirectories(nodeDir(node).resolve("logs"));
+            processes[node] = new ProcessBuilder(command(node, List.of()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(nodeDir(node).resolve("logs").resolve("console.out").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start node " + (node + 1), e);
+        }
+    }
+
+    /** Waits until node {@code node} accepts client connections (or fails the test if its process died). */
+    void awaitClientPort(int node) {
+        Await.until("node " + (node + 1) + " listens on " + clientAddress(node), Duration.ofSeconds(60), () -> {
+            if (!processes[node].isAlive()) {
+                throw new AssertionError("node " + (node + 1) + " exited with " + processes[node].exitValue()
+                        + "; see " + nodeDir(node).resolve("logs"));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host(node), CLIENT_PORT), 200);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    /** Waits until every running node serves clients and sees every member in its ring. */
+    void awaitReady() {
+        for (int i = 0; i < size; i++) {
+            if (processes[i] != null && processes[i].isAlive()) {
+                awaitClientPort(i);
+            }
+        }
+        try (KvorumClient client = client()) {
+            Await.until("the ring shows " + size + " members", Duration.ofSeconds(60), () -> {
+                try {
+                    return client.fetchRing().members().size() == size;
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    /** kill -9. */
+    void kill(int node) {
+        processes[node].destroyForcibly();
+        awaitExit(node);
+    }
+
+    /** SIGTERM, and wait for the clean shutdown to finish. */
+    void stop(int node) {
+        processes[node].destroy();
+        awaitExit(node);
+    }
+
+    boolean isRunning(int node) {
+        return processes[node] != null && processes[node].isAlive();
+    }
+
+    int exitValue(int node) {
+        return processes[node].exitValue();
+    }
+
+    private void awaitExit(int node) {
+        try {
+            if (!processes[node].waitFor(60, TimeUnit.SECONDS)) {
+                processes[node].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < size; i++) {
+            if (processes[i] != null && processes[i].isAlive()) {
+                processes[i].destroyForcibly();
+                awaitExit(i);
+            }
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+}
