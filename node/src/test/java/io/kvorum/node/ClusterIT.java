@@ -68,6 +68,22 @@ class ClusterIT {
         }
     }
 
+    /** README.md's Java example, verbatim but for the addresses: it must compile and run. */
+    @Test
+    void theReadmeExampleRuns() {
+        try (KvorumClient client = KvorumClient.connect(cluster.clientAddress(0), cluster.clientAddress(1))) {
+            client.put("user:42", "Ada", Context.empty(), WriteOptions.quorum().durable());
+            GetResult read = client.get("user:42", ReadOptions.r(2).n(3).timeout(Duration.ofMillis(500)));
+            if (read.hasSiblings()) {          // writes that did not see each other: resolve them
+                String merged = String.join(" | ", read.valuesAsStrings());
+                client.put("user:42", merged, read.context(), WriteOptions.quorum());
+            }
+            client.delete("user:42", client.get("user:42").context());
+            assertThat(read.valueAsString()).isEqualTo("Ada");
+            assertThat(client.get("user:42", ReadOptions.all()).found()).isFalse();
+        }
+    }
+
     @Test
     void concurrentBlindWritesFromTwoClientsBecomeSiblingsAndTheReadContextResolvesThem() {
         try (KvorumClient other = cluster.client()) {
