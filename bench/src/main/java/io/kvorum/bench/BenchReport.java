@@ -87,15 +87,15 @@ final class BenchReport {
                 row.add(String.format(Locale.ROOT, "%,.0f", medians[e]));
                 row.add(String.format(Locale.ROOT, "%.1f%%", 100 * spread(rates)));
                 Histogram latency = pooledLatency(rounds, engines.get(e), phase);
-                row.add(latency == null ? "-" : micros(latency.getValueAtPercentile(50)));
-                row.add(latency == null ? "-" : micros(latency.getValueAtPercentile(99)));
+                row.add(latency == null ? "-" : ReportText.micros(latency.getValueAtPercentile(50)));
+                row.add(latency == null ? "-" : ReportText.micros(latency.getValueAtPercentile(99)));
             }
             if (ratio) {
                 row.add(String.format(Locale.ROOT, "%.2f", medians[0] / medians[1]));
             }
             rows.add(row);
         }
-        out.append(table(rows, 1));
+        out.append(ReportText.table(rows, 1));
         out.append("  (scan: records per second; p50/p99: latency of one operation in microseconds, all rounds pooled)\n");
 
         List<List<String>> after = new ArrayList<>();
@@ -111,7 +111,7 @@ final class BenchReport {
         }
         after.add(flush);
         after.add(disk);
-        out.append('\n').append(table(after, 1));
+        out.append('\n').append(ReportText.table(after, 1));
 
         List<List<String>> raw = new ArrayList<>();
         raw.add(List.of("round", "engine", "write ops/s", "read ops/s", "scan rec/s", "flush ms", "disk MiB"));
@@ -123,7 +123,7 @@ final class BenchReport {
                     String.format(Locale.ROOT, "%,.0f", r.flushNanos() / 1e6),
                     String.format(Locale.ROOT, "%,.1f", r.diskBytes() / MIB)));
         }
-        out.append("\nEach run, in the order it ran\n").append(table(raw, 2));
+        out.append("\nEach run, in the order it ran\n").append(ReportText.table(raw, 2));
         return out.toString();
     }
 
@@ -166,31 +166,5 @@ final class BenchReport {
             pooled.add(h);
         }
         return pooled;
-    }
-
-    private static String micros(long nanos) {
-        return String.format(Locale.ROOT, "%.2f", nanos / 1000.0);
-    }
-
-    /** Left-aligned labels in the first {@code labelColumns}, right-aligned numbers, two spaces between columns. */
-    private static String table(List<List<String>> rows, int labelColumns) {
-        int columns = rows.stream().mapToInt(List::size).max().orElse(0);
-        int[] widths = new int[columns];
-        for (List<String> row : rows) {
-            for (int c = 0; c < row.size(); c++) {
-                widths[c] = Math.max(widths[c], row.get(c).length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (List<String> row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int c = 0; c < row.size(); c++) {
-                String cell = row.get(c);
-                String pad = " ".repeat(widths[c] - cell.length());
-                line.append(c == 0 ? "" : "  ").append(c < labelColumns ? cell + pad : pad + cell);
-            }
-            out.append(line.toString().stripTrailing()).append('\n');
-        }
-        return out.toString();
     }
 }

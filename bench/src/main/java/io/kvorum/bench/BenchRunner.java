@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
@@ -38,7 +36,7 @@ import org.HdrHistogram.Histogram;
  */
 final class BenchRunner {
     /** Latency histograms keep 3 significant digits (0.1%), resizing for any outlier. */
-    private static final int LATENCY_DIGITS = 3;
+    static final int LATENCY_DIGITS = 3;
 
     private final BenchConfig config;
     private final Clock clock;
@@ -139,65 +137,18 @@ final class BenchRunner {
      */
     private PhaseResult inParallel(int operations, Slice slice) {
         int threads = config.threads();
-        Histogram total = new Histogram(LATENCY_DIGITS);
-        if (threads == 1) {
-            long start = clock.nanoTime();
-            slice.run(0, operations, total);
-            return new PhaseResult(operations, Math.max(1, clock.nanoTime() - start), total);
-        }
-        CountDownLatch go = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> workers = new ArrayList<>();
         List<Histogram> latencies = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
+            latencies.add(new Histogram(LATENCY_DIGITS));
+        }
+        long elapsed = ParallelRun.run(clock, threads, "bench-worker-", t -> {
             int from = (int) ((long) operations * t / threads);
             int to = (int) ((long) operations * (t + 1) / threads);
-            Histogram latency = new Histogram(LATENCY_DIGITS);
-            latencies.add(latency);
-            Thread worker = new Thread(() -> {
-                try {
-                    go.await();
-                    slice.run(from, to, latency);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "bench-worker-" + t);
-            workers.add(worker);
-            worker.start();
-        }
-        long start = clock.nanoTime();
-        go.countDown();
-        for (Thread worker : workers) {
-            joinUninterruptibly(worker);
-        }
-        long elapsed = Math.max(1, clock.nanoTime() - start);
-        Throwable e = failure.get();
-        if (e instanceof RuntimeException) {
-            throw (RuntimeException) e;
-        }
-        if (e instanceof Error) {
-            throw (Error) e;
-        }
-        if (e != null) {
-            throw new IllegalStateException("benchmark thread failed: " + e, e);
-        }
+            slice.run(from, to, latencies.get(t));
+        });
+        Histogram total = new Histogram(LATENCY_DIGITS);
         latencies.forEach(total::add);
         return new PhaseResult(operations, elapsed, total);
-    }
-
-    private static void joinUninterruptibly(Thread thread) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private Path createDirectory(String prefix) {

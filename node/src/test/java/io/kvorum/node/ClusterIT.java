@@ -152,6 +152,19 @@ class ClusterIT {
                 .contains("unknown setting 'node.clinet_port'; did you mean node.client_port?");
     }
 
+    @Test
+    void aSecondNodeOnARunningNodesDataDirectoryIsRefused() throws Exception {
+        Path logs = dir.resolve("second-start");
+        Files.createDirectories(logs);
+        List<String> cmd = cluster.command(0, List.of("--node.internode_port=17199", "--node.client_port=19199"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve("out").toFile()).start();
+        Await.until("the second node exits", Duration.ofSeconds(60), () -> !p.isAlive());
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(Files.readString(logs.resolve("out"))).contains("is in use by another store");
+        client.put("first-node-unharmed", "yes");
+        assertThat(client.get("first-node-unharmed", ReadOptions.all()).valueAsString()).isEqualTo("yes");
+    }
+
     /** Reads until the peer closes (true) or the deadline passes (false); a reset counts as closed. */
     private static boolean readUntilClosed(InputStream in) throws IOException {
         byte[] buf = new byte[4096];
