@@ -2,7 +2,9 @@ package io.kvorum.bench;
 
 import io.kvorum.client.KvorumClient;
 import io.kvorum.core.Clock;
+import io.kvorum.client.cli.Converters;
 import io.kvorum.core.Consistency;
+import io.kvorum.core.Durations;
 import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.KvorumException;
 import io.kvorum.core.protocol.RingResponse;
@@ -73,11 +75,11 @@ public final class ClusterBench implements Callable<Integer> {
             description = "Share of reads; the rest are writes (default: ${DEFAULT-VALUE}).")
     private int readPercent = 50;
 
-    @Option(names = "--r", paramLabel = "R", converter = ConsistencyConverter.class, defaultValue = "quorum",
+    @Option(names = "--r", paramLabel = "R", converter = Converters.ConsistencyConverter.class, defaultValue = "quorum",
             description = "Replicas that must answer a read (default: ${DEFAULT-VALUE}).")
     private Consistency r;
 
-    @Option(names = "--w", paramLabel = "W", converter = ConsistencyConverter.class, defaultValue = "quorum",
+    @Option(names = "--w", paramLabel = "W", converter = Converters.ConsistencyConverter.class, defaultValue = "quorum",
             description = "Replicas that must acknowledge a write (default: ${DEFAULT-VALUE}).")
     private Consistency w;
 
@@ -202,7 +204,7 @@ public final class ClusterBench implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), message, cause);
     }
 
-    /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, or a bare number of milliseconds. */
+    /** Durations that may be zero (a warmup may be skipped); each option checks its own range. */
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
@@ -210,18 +212,6 @@ public final class ClusterBench implements Callable<Integer> {
                 return Durations.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    /** {@code one}, {@code quorum}, {@code all} or a number of replicas. */
-    static final class ConsistencyConverter implements ITypeConverter<Consistency> {
-        @Override
-        public Consistency convert(String value) {
-            try {
-                return Consistency.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + value + "' (expected: one, quorum, all or a number >= 1)");
             }
         }
     }

@@ -2,6 +2,7 @@ package io.kvorum.bench;
 
 import io.kvorum.core.Checks;
 import io.kvorum.core.Consistency;
+import io.kvorum.core.Durations;
 import io.kvorum.core.ReadOptions;
 import io.kvorum.core.WriteOptions;
 import io.kvorum.storage.RecordLimits;

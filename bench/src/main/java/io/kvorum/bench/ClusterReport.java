@@ -1,6 +1,7 @@
 package io.kvorum.bench;
 
 import io.kvorum.core.Consistency;
+import io.kvorum.core.Durations;
 import io.kvorum.core.protocol.RingResponse;
 import java.util.ArrayList;
 import java.util.List;

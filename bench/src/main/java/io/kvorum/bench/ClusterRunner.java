@@ -4,6 +4,7 @@ import io.kvorum.client.Context;
 import io.kvorum.client.GetResult;
 import io.kvorum.client.KvorumClient;
 import io.kvorum.core.Clock;
+import io.kvorum.core.Durations;
 import io.kvorum.core.RandomSource;
 import io.kvorum.core.ReadOptions;
 import io.kvorum.core.WriteOptions;

@@ -3,6 +3,7 @@ package io.kvorum.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvorum.core.Consistency;
+import io.kvorum.core.Durations;
 import io.kvorum.core.protocol.RingResponse;
 import java.time.Duration;
 import java.util.List;

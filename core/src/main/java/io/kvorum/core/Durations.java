@@ -1,4 +1,4 @@
-package io.kvorum.bench;
+package io.kvorum.core;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -6,19 +6,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations as people type them on the cluster benchmark's command line ({@code 500ms},
- * {@code 30s}, {@code 5m}, {@code 1h}, or a bare number of milliseconds) and as the report prints
- * them back. Parsing accepts zero (a warmup may be skipped); each option's own range is checked by
- * {@link ClusterBenchConfig}.
+ * Durations as people type them on command lines ({@code 500ms}, {@code 30s}, {@code 5m},
+ * {@code 1h}, or a bare number of milliseconds) and as reports print them back. Parsing accepts
+ * zero (a warmup may be skipped); each option checks its own range.
  */
-final class Durations {
+public final class Durations {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
 
     private Durations() {
     }
 
     /** @throws IllegalArgumentException naming the text and the expected form */
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' (expected: a duration such as 500ms, 30s, 5m or 1h)");
@@ -34,7 +33,7 @@ final class Durations {
     }
 
     /** The largest unit that shows {@code d} exactly: {@code 30s}, {@code 1500ms}, {@code 5m}, {@code 0s}. */
-    static String format(Duration d) {
+    public static String format(Duration d) {
         long ms = d.toMillis();
         if (ms == 0) {
             return "0s";
