@@ -1,4 +1,4 @@
-package io.kvorum.experiments.sim;
+package io.kvorum.core.sim;
 
 import io.kvorum.core.Clock;
 import io.kvorum.core.Scheduler;

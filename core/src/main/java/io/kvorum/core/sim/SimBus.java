@@ -1,4 +1,4 @@
-package io.kvorum.experiments.sim;
+package io.kvorum.core.sim;
 
 import io.kvorum.core.Failure;
 import io.kvorum.core.KvorumException;

@@ -1,4 +1,4 @@
-package io.kvorum.experiments.sim;
+package io.kvorum.core.sim;
 
 import io.kvorum.core.Checks;
 import io.kvorum.core.Message;
@@ -92,7 +92,7 @@ public final class SimNetwork {
         return dropped;
     }
 
-    SimBus attach(NodeId node, InetSocketAddress address) {
+    public SimBus attach(NodeId node, InetSocketAddress address) {
         SimBus bus = new SimBus(this, node, address);
         buses.put(node, bus);
         byAddress.put(address, node);
