@@ -16,8 +16,20 @@ import java.util.Optional;
  */
 public interface Membership {
 
-    /** The current ring snapshot; callers keep it for the whole of one request. */
+    /**
+     * The current ring snapshot, of the members that own their ranges now; reads are placed on it.
+     * Callers keep it for the whole of one request.
+     */
     Ring ring();
+
+    /**
+     * The ring as it will be once every join and leave under way completes; equal to {@link #ring()}
+     * when nothing changes. Writes go to a key's replicas in both, so that a write acknowledged
+     * while ranges move is on its final replicas too.
+     */
+    default Ring pendingRing() {
+        return ring();
+    }
 
     /** Whether the failure detector (or the static configuration) believes {@code node} is up. */
     boolean isUp(NodeId node);

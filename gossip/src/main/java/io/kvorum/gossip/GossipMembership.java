@@ -1,0 +1,261 @@
+package io.kvorum.gossip;
+
+import io.kvorum.core.Clock;
+import io.kvorum.core.MessageBus;
+import io.kvorum.core.NodeId;
+import io.kvorum.core.RandomSource;
+import io.kvorum.core.Scheduler;
+import io.kvorum.ring.Membership;
+import io.kvorum.ring.Ring;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Membership} from gossip: the members, their tokens and statuses as gossip spreads them,
+ * and who is up as this node's failure detector believes.
+ *
+ * <p>Two rings are derived from the members' states whenever a status or token set changes: the
+ * ring of members that own their ranges now ({@link MemberStatus#inRing}), which places reads, and
+ * the pending ring of members that will own them once the changes under way complete
+ * ({@link MemberStatus#inPendingRing}), which writes also go to. Listeners hear of a ring only when
+ * it differs from the last one.
+ *
+ * <p>This node's own state is set through {@link #setStatus} and friends; the ring operations
+ * (join, decommission, removal) drive them.
+ */
+public final class GossipMembership implements Membership {
+    private static final Logger log = LoggerFactory.getLogger(GossipMembership.class);
+
+    private final Gossiper gossiper;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Views views = new Views(List.of(), Ring.empty(), Ring.empty(), Map.of());
+
+    /** What the getters read: replaced whole on every change. */
+    private record Views(List<Member> members, Ring ring, Ring pendingRing, Map<NodeId, Member> byNode) {
+    }
+
+    /**
+     * @param generation this run's generation: higher than any earlier run's of this node (the start
+     *     time in milliseconds serves)
+     * @param local this node's initial application states (address, status, tokens and so on)
+     */
+    public GossipMembership(NodeId self, long generation, Map<AppState, String> local, MessageBus bus,
+                            Scheduler scheduler, Clock clock, RandomSource random, GossipOptions options) {
+        Objects.requireNonNull(local.get(AppState.ADDRESS), "local ADDRESS state");
+        Objects.requireNonNull(local.get(AppState.STATUS), "local STATUS state");
+        this.gossiper = new Gossiper(self, generation, local, bus, scheduler, clock, random, options,
+                new Gossiper.Listener() {
+                    @Override
+                    public void statesChanged(List<Member> members, Set<NodeId> changed) {
+                        update(members, changed);
+                    }
+
+                    @Override
+                    public void upDownChanged(NodeId node, boolean up) {
+                        for (Listener l : listeners) {
+                            l.upDownChanged(node, up);
+                        }
+                    }
+                });
+    }
+
+    /** The states a node starts gossiping with. */
+    public static Map<AppState, String> localStates(InetSocketAddress address, InetSocketAddress clientAddress,
+                                                    String rack, MemberStatus status, Collection<Long> tokens,
+                                                    int protocolVersion) {
+        Map<AppState, String> states = new EnumMap<>(AppState.class);
+        states.put(AppState.ADDRESS, Addresses.text(address));
+        states.put(AppState.CLIENT_ADDRESS, Addresses.text(clientAddress));
+        states.put(AppState.RACK, rack);
+        states.put(AppState.TOKENS, Tokens.text(tokens));
+        states.put(AppState.STATUS, StatusValue.of(status).text());
+        states.put(AppState.PROTOCOL_VERSION, Integer.toString(protocolVersion));
+        states.put(AppState.LOAD, "0");
+        return states;
+    }
+
+    public void registerHandlers() {
+        gossiper.registerHandlers();
+    }
+
+    /** Starts gossiping; the bus must be started. */
+    public void start() {
+        gossiper.start();
+    }
+
+    public void stop() {
+        gossiper.stop();
+    }
+
+    public NodeId self() {
+        return gossiper.self();
+    }
+
+    public long generation() {
+        return gossiper.generation();
+    }
+
+    @Override
+    public Ring ring() {
+        return views.ring();
+    }
+
+    @Override
+    public Ring pendingRing() {
+        return views.pendingRing();
+    }
+
+    @Override
+    public boolean isUp(NodeId node) {
+        return gossiper.isUp(Objects.requireNonNull(node, "node"));
+    }
+
+    @Override
+    public Optional<InetSocketAddress> address(NodeId node) {
+        return stateOf(node, AppState.ADDRESS).map(Addresses::parse);
+    }
+
+    public Optional<InetSocketAddress> clientAddress(NodeId node) {
+        return stateOf(node, AppState.CLIENT_ADDRESS).map(Addresses::parse);
+    }
+
+    /** The member's status, empty when it is unknown (or purged). */
+    public Optional<MemberStatus> status(NodeId node) {
+        return stateOf(node, AppState.STATUS).map(StatusValue::tryParse).map(StatusValue::status);
+    }
+
+    /** Every member gossip knows, this node included, retired ones until they are purged. */
+    public List<Member> members() {
+        return views.members();
+    }
+
+    public Optional<Member> member(NodeId node) {
+        return Optional.ofNullable(views.byNode().get(node));
+    }
+
+    private Optional<String> stateOf(NodeId node, AppState key) {
+        Member m = views.byNode().get(Objects.requireNonNull(node, "node"));
+        return m == null ? Optional.empty() : Optional.ofNullable(m.get(key));
+    }
+
+    @Override
+    public void addListener(Listener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Announces this node's tokens and status (tokens first, so no peer sees the status without them). */
+    public void setStatus(MemberStatus status, Collection<Long> tokens) {
+        gossiper.setLocal(AppState.TOKENS, Tokens.text(tokens));
+        gossiper.setLocal(AppState.STATUS, StatusValue.of(status).text());
+    }
+
+    /** Announces that this node has left for good; peers purge it after {@code retentionMs}. */
+    public void setRetired(MemberStatus status, long expiresAtMillis) {
+        gossiper.setLocal(AppState.STATUS, StatusValue.retired(status, expiresAtMillis).text());
+    }
+
+    public void setLoad(long bytes) {
+        gossiper.setLocal(AppState.LOAD, Long.toString(bytes));
+    }
+
+    public void setStreaming(String summary) {
+        gossiper.setLocal(AppState.STREAMING, summary);
+    }
+
+    /** Speaks for a dead member being removed: see {@link EndpointStates#setOnBehalf}. */
+    public void markRemoving(NodeId node) {
+        gossiper.setOnBehalf(node, StatusValue.of(MemberStatus.REMOVING));
+    }
+
+    /** Completes a removal started with {@link #markRemoving}. */
+    public void markRemoved(NodeId node, long expiresAtMillis) {
+        gossiper.updateOnBehalf(node, StatusValue.retired(MemberStatus.REMOVED, expiresAtMillis));
+    }
+
+    private void update(List<Member> members, Set<NodeId> changed) {
+        Views before = views;
+        Map<NodeId, Member> byNode = new HashMap<>();
+        Map<NodeId, List<Long>> owning = new HashMap<>();
+        Map<NodeId, List<Long>> pending = new HashMap<>();
+        Map<NodeId, String> racks = new HashMap<>();
+        for (Member m : members) {
+            byNode.put(m.node(), m);
+            StatusValue status = m.status();
+            String tokens = m.get(AppState.TOKENS);
+            if (status == null || tokens == null || tokens.isEmpty()) {
+                continue;
+            }
+            List<Long> parsed;
+            try {
+                parsed = Tokens.parse(tokens);
+            } catch (IllegalArgumentException e) {
+                log.warn("Ignoring the tokens of member {}: {}", m.node(), e.getMessage());
+                continue;
+            }
+            racks.put(m.node(), m.get(AppState.RACK) == null ? Ring.NO_RACK : m.get(AppState.RACK));
+            if (status.status().inRing()) {
+                owning.put(m.node(), parsed);
+            }
+            if (status.status().inPendingRing()) {
+                pending.put(m.node(), parsed);
+            }
+        }
+        Ring ring = Ring.of(owning, subset(racks, owning.keySet()));
+        Ring pendingRing = Ring.of(pending, subset(racks, pending.keySet()));
+        Views next = new Views(List.copyOf(members), ring.equals(before.ring()) ? before.ring() : ring,
+                pendingRing.equals(before.pendingRing()) ? before.pendingRing() : pendingRing, Map.copyOf(byNode));
+        views = next;
+        for (NodeId node : changed) {
+            Member was = before.byNode().get(node);
+            Member now = byNode.get(node);
+            String statusBefore = was == null ? null : was.get(AppState.STATUS);
+            String statusNow = now == null ? null : now.get(AppState.STATUS);
+            if (!Objects.equals(statusBefore, statusNow)) {
+                log.info("Member {} at {}: {} -> {}", node, now == null ? "?" : now.get(AppState.ADDRESS),
+                        statusBefore == null ? "new" : statusBefore, statusNow == null ? "purged" : statusNow);
+            }
+        }
+        if (next.ring() != before.ring() || next.pendingRing() != before.pendingRing()) {
+            for (Listener l : listeners) {
+                l.ringChanged(next.ring());
+            }
+        }
+    }
+
+    private static Map<NodeId, String> subset(Map<NodeId, String> racks, Set<NodeId> nodes) {
+        Map<NodeId, String> result = new HashMap<>();
+        boolean anyRack = false;
+        for (NodeId n : nodes) {
+            String rack = racks.get(n);
+            result.put(n, rack);
+            anyRack |= !rack.isEmpty();
+        }
+        return anyRack ? result : Map.of();
+    }
+
+    /** How many gossip rounds this node has run (for tests and status). */
+    public long rounds() {
+        return gossiper.rounds();
+    }
+
+    @Override
+    public String toString() {
+        Views v = views;
+        List<String> parts = new ArrayList<>();
+        for (Member m : v.members()) {
+            parts.add(m.node() + "=" + m.get(AppState.STATUS) + (isUp(m.node()) ? "/up" : "/down"));
+        }
+        return "GossipMembership" + parts;
+    }
+}
