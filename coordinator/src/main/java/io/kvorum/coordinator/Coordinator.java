@@ -31,6 +31,7 @@ import io.kvorum.core.protocol.GetResponse;
 import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.core.protocol.PutResponse;
 import io.kvorum.ring.Membership;
+import io.kvorum.ring.Ring;
 import io.kvorum.storage.Durability;
 import io.kvorum.storage.RecordLimits;
 import io.kvorum.storage.ReplicaStore;
@@ -229,19 +230,26 @@ public final class Coordinator {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(asRequestError(e));
         }
-        List<NodeId> replicas = membership.ring().preferenceList(key, n);
+        Ring ring = membership.ring();
+        List<NodeId> replicas = ring.preferenceList(key, n);
         if (!replicas.contains(self)) {
             return forward(replicas, forwarded, new CoordinatePut(request), PutResponse.class, options.timeoutMs(),
                     "write");
         }
         stats.writes.increment();
-        int required = options.w().required(n);
-        List<NodeId> up = up(replicas);
+        // Replicas the key gains from a join or leave under way also take the write, and each adds one
+        // to the acks required: of W + P acks from the N + P targets, at most P come from replicas the
+        // change retires, so W land on the key's final replicas (as Cassandra counts pending nodes).
+        List<NodeId> pending = pendingReplicas(ring, membership.pendingRing(), key, n, replicas);
+        List<NodeId> targets = pending.isEmpty() ? replicas : concat(replicas, pending);
+        int required = options.w().required(n) + pending.size();
+        List<NodeId> up = up(targets);
         if (up.size() < required) {
             stats.unavailable.increment();
             return CompletableFuture.failedFuture(UnavailableException.of(
-                    (request.isDelete() ? "delete" : "write") + " at W=" + options.w() + " (n=" + n + ")", required,
-                    up.size()));
+                    (request.isDelete() ? "delete" : "write") + " at W=" + options.w() + " (n=" + n
+                            + (pending.isEmpty() ? "" : ", plus " + pending.size() + " replica(s) gaining the key in a"
+                            + " ring change") + ")", required, up.size()));
         }
         long timeoutMs = options.timeoutMs();
         Durability durability = options.isDurable() ? Durability.DURABLE : Durability.PERIODIC;
@@ -334,6 +342,27 @@ public final class Coordinator {
                     return CompletableFuture.<R>failedFuture(cause);
                 })
                 .thenCompose(f -> f);
+    }
+
+    /** The key's replicas in the pending ring that are not among its current ones. */
+    private static List<NodeId> pendingReplicas(Ring ring, Ring pendingRing, Key key, int n, List<NodeId> replicas) {
+        if (pendingRing == ring) {
+            return List.of();
+        }
+        List<NodeId> pending = new ArrayList<>(0);
+        for (NodeId node : pendingRing.preferenceList(key, n)) {
+            if (!replicas.contains(node)) {
+                pending.add(node);
+            }
+        }
+        return pending;
+    }
+
+    private static List<NodeId> concat(List<NodeId> a, List<NodeId> b) {
+        List<NodeId> all = new ArrayList<>(a.size() + b.size());
+        all.addAll(a);
+        all.addAll(b);
+        return all;
     }
 
     private List<NodeId> up(List<NodeId> replicas) {

@@ -213,8 +213,12 @@ public final class GossipMembership implements Membership {
         }
         Ring ring = Ring.of(owning, subset(racks, owning.keySet()));
         Ring pendingRing = Ring.of(pending, subset(racks, pending.keySet()));
-        Views next = new Views(List.copyOf(members), ring.equals(before.ring()) ? before.ring() : ring,
-                pendingRing.equals(before.pendingRing()) ? before.pendingRing() : pendingRing, Map.copyOf(byNode));
+        // Instances are kept when contents are equal, and the pending ring is the ring itself when
+        // nothing is changing, so that readers can compare by identity on every request.
+        Ring nextRing = ring.equals(before.ring()) ? before.ring() : ring;
+        Ring nextPending = pendingRing.equals(nextRing) ? nextRing
+                : pendingRing.equals(before.pendingRing()) ? before.pendingRing() : pendingRing;
+        Views next = new Views(List.copyOf(members), nextRing, nextPending, Map.copyOf(byNode));
         views = next;
         for (NodeId node : changed) {
             Member was = before.byNode().get(node);

@@ -168,6 +168,25 @@ class PhiAccrualDetectorTest {
     }
 
     @Test
+    void convictedPeerStaysDownThroughALocalPauseUntilItHeartbeats() {
+        Driver d = new Driver(Options.defaults());
+        long last = d.regularHeartbeats(A, 0, 10_000);
+        d.advanceTo(last + 5_000);
+        assertThat(d.detector.isUp(A)).isFalse();
+
+        // The wake-up restarts A's silence, so its phi is low again; that is no evidence of life.
+        long wokeUp = d.stallLocally(5_000);
+        d.advanceTo(wokeUp + 1_000);
+        assertThat(d.detector.phi(A)).isLessThan(1.0);
+        assertThat(d.detector.isUp(A)).isFalse();
+
+        d.heartbeatAt(wokeUp + 1_050, A);
+        d.advanceTo(wokeUp + 1_100);
+        assertThat(d.changesOf(A)).extracting(TimedChange::change)
+                .containsExactly(new Change(A, true), new Change(A, false), new Change(A, true));
+    }
+
+    @Test
     void neverHeardFromIsDownUntilTheInterpretationAfterItsFirstHeartbeat() {
         Driver d = new Driver(Options.defaults());
         assertThat(d.detector.isUp(A)).isFalse();

@@ -22,6 +22,7 @@ public final class FixedMembership implements Membership {
     private final Map<NodeId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile Ring ring;
+    private volatile Ring pendingRing;
 
     public FixedMembership(Ring ring) {
         this(ring, Map.of());
@@ -36,6 +37,26 @@ public final class FixedMembership implements Membership {
     @Override
     public Ring ring() {
         return ring;
+    }
+
+    @Override
+    public Ring pendingRing() {
+        Ring pending = pendingRing;
+        return pending == null ? ring : pending;
+    }
+
+    /**
+     * Sets the ring that writes also go to while ranges move (see {@link Membership#pendingRing});
+     * null ends the change.
+     */
+    public synchronized void setPendingRing(Ring pending) {
+        if (pending != null) {
+            markNewNodesUp(pending);
+        }
+        pendingRing = pending;
+        for (Listener l : listeners) {
+            l.ringChanged(ring);
+        }
     }
 
     @Override

@@ -23,8 +23,8 @@ public interface Membership {
     Ring ring();
 
     /**
-     * The ring as it will be once every join and leave under way completes; equal to {@link #ring()}
-     * when nothing changes. Writes go to a key's replicas in both, so that a write acknowledged
+     * The ring as it will be once every join and leave under way completes; the very instance
+     * {@link #ring()} returns when nothing changes, so callers may compare by identity. Writes go to a key's replicas in both, so that a write acknowledged
      * while ranges move is on its final replicas too.
      */
     default Ring pendingRing() {
