@@ -108,6 +108,23 @@ final class EndpointStates {
         s.put(new StateEntry(AppState.STATUS, status.text(), s.maxVersion() + 1));
     }
 
+    /**
+     * Learns a member from this node's own saved copy, at generation 0, below any generation a
+     * running node has: the member's first real gossip replaces it whole. A restarted node thus
+     * has a ring at once, before gossip brings the news.
+     */
+    void preload(NodeId node, Map<AppState, String> values) {
+        if (node.equals(self) || states.containsKey(node)) {
+            return;
+        }
+        EndpointState s = new EndpointState(node, 0);
+        long v = 0;
+        for (Map.Entry<AppState, String> e : values.entrySet()) {
+            s.put(new StateEntry(e.getKey(), e.getValue(), ++v));
+        }
+        states.put(node, s);
+    }
+
     List<Digest> digests() {
         List<Digest> digests = new ArrayList<>(states.size());
         for (EndpointState s : states.values()) {

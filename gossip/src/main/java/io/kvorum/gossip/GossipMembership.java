@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,9 @@ public final class GossipMembership implements Membership {
     private static final Logger log = LoggerFactory.getLogger(GossipMembership.class);
 
     private final Gossiper gossiper;
+    private final MessageBus bus;
+    private final Scheduler scheduler;
+    private final Clock clock;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile Views views = new Views(List.of(), Ring.empty(), Ring.empty(), Map.of());
 
@@ -54,6 +59,9 @@ public final class GossipMembership implements Membership {
                             Scheduler scheduler, Clock clock, RandomSource random, GossipOptions options) {
         Objects.requireNonNull(local.get(AppState.ADDRESS), "local ADDRESS state");
         Objects.requireNonNull(local.get(AppState.STATUS), "local STATUS state");
+        this.bus = bus;
+        this.scheduler = scheduler;
+        this.clock = clock;
         this.gossiper = new Gossiper(self, generation, local, bus, scheduler, clock, random, options,
                 new Gossiper.Listener() {
                     @Override
@@ -87,6 +95,14 @@ public final class GossipMembership implements Membership {
 
     public void registerHandlers() {
         gossiper.registerHandlers();
+    }
+
+    /**
+     * Learns members from a copy this node saved in an earlier run, so that it has a ring before
+     * gossip brings one; any state gossip brings replaces them. Call before {@link #start}.
+     */
+    public void preload(List<Member> saved) {
+        gossiper.preload(saved);
     }
 
     /** Starts gossiping; the bus must be started. */
@@ -181,6 +197,50 @@ public final class GossipMembership implements Membership {
     /** Completes a removal started with {@link #markRemoving}. */
     public void markRemoved(NodeId node, long expiresAtMillis) {
         gossiper.updateOnBehalf(node, StatusValue.retired(MemberStatus.REMOVED, expiresAtMillis));
+    }
+
+    /**
+     * Completes once every member this node believes up holds {@code node}'s status as this node
+     * does: asked directly, every {@code pollMs}, so that a ring change starts only once every
+     * coordinator that can be reached routes by it. Fails after {@code timeoutMs}, naming who lags.
+     */
+    public CompletableFuture<Void> awaitStatusSeenByLiveMembers(NodeId node, long pollMs, long timeoutMs) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long deadline = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        pollSeen(node, pollMs, deadline, timeoutMs, done);
+        return done;
+    }
+
+    private void pollSeen(NodeId node, long pollMs, long deadlineNanos, long timeoutMs, CompletableFuture<Void> done) {
+        String expected = member(node).map(m -> m.get(AppState.STATUS)).orElse("");
+        List<CompletableFuture<String>> answers = new ArrayList<>();
+        List<NodeId> asked = new ArrayList<>();
+        for (Member m : views.members()) {
+            StatusValue status = m.status();
+            if (m.node().equals(self()) || status == null || status.status().isRetired() || !isUp(m.node())) {
+                continue;
+            }
+            asked.add(m.node());
+            answers.add(bus.request(m.node(), new GossipMessages.StatusQuery(node), GossipMessages.StatusAnswer.class,
+                    pollMs * 4).handle((a, e) -> e == null ? a.status() : null));
+        }
+        CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).whenComplete((ignored, e) -> {
+            List<NodeId> lagging = new ArrayList<>();
+            for (int i = 0; i < asked.size(); i++) {
+                if (!expected.equals(answers.get(i).join()) && isUp(asked.get(i))) {
+                    lagging.add(asked.get(i));
+                }
+            }
+            if (lagging.isEmpty()) {
+                done.complete(null);
+            } else if (clock.nanoTime() > deadlineNanos) {
+                done.completeExceptionally(new IllegalStateException("members " + lagging + " did not learn that "
+                        + node + " is " + expected + " within " + timeoutMs + " ms"));
+            } else {
+                scheduler.schedule(() -> pollSeen(node, pollMs, deadlineNanos, timeoutMs, done), pollMs,
+                        TimeUnit.MILLISECONDS);
+            }
+        });
     }
 
     private void update(List<Member> members, Set<NodeId> changed) {

@@ -73,11 +73,27 @@ public final class GossipMessages {
     public record Heartbeat(long generation) implements Message {
     }
 
+    /** Asks a member for its view of {@code node}'s status: a ring change waits until every live member has seen it. */
+    public record StatusQuery(NodeId node) implements Message {
+        public StatusQuery {
+            Objects.requireNonNull(node, "node");
+        }
+    }
+
+    /** The status text the answering member holds for the node asked about; empty when it knows none. */
+    public record StatusAnswer(String status) implements Message {
+        public StatusAnswer {
+            Objects.requireNonNull(status, "status");
+        }
+    }
+
     public static MessageTypes.Builder register(MessageTypes.Builder types) {
         return types
                 .add(200, GossipSyn.class)
                 .add(201, GossipAck.class)
                 .add(202, GossipAck2.class)
-                .add(203, Heartbeat.class);
+                .add(203, Heartbeat.class)
+                .add(204, StatusQuery.class)
+                .add(205, StatusAnswer.class);
     }
 }

@@ -99,6 +99,14 @@ final class Gossiper {
             onHeartbeat(from);
             return null;
         });
+        bus.handle(GossipMessages.StatusQuery.class, (from, query) -> {
+            String status;
+            synchronized (this) {
+                EndpointState s = states.get(query.node());
+                status = s == null || s.get(AppState.STATUS) == null ? "" : s.get(AppState.STATUS);
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(new GossipMessages.StatusAnswer(status));
+        });
     }
 
     /** Starts the periodic work; the bus must be started. */
@@ -131,6 +139,17 @@ final class Gossiper {
 
     boolean isUp(NodeId node) {
         return node.equals(self) || detector.isUp(node);
+    }
+
+    /** See {@link EndpointStates#preload}; before {@link #start}. */
+    synchronized void preload(List<Member> members) {
+        for (Member m : members) {
+            states.preload(m.node(), m.states());
+            String address = m.get(AppState.ADDRESS);
+            if (address != null && !m.node().equals(self)) {
+                bus.setAddress(m.node(), Addresses.parse(address));
+            }
+        }
     }
 
     synchronized void setLocal(AppState key, String value) {
@@ -268,8 +287,12 @@ final class Gossiper {
         }
     }
 
-    private void onHeartbeat(NodeId from) {
-        detector.heartbeat(from);
+    /** Only members count: a heartbeat from a retired or purged node must not bring it back into the detector. */
+    private synchronized void onHeartbeat(NodeId from) {
+        EndpointState s = states.get(from);
+        if (s != null && reachable(s)) {
+            detector.heartbeat(from);
+        }
     }
 
     private synchronized void onSyn(NodeId from, GossipSyn syn) {

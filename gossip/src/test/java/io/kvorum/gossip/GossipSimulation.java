@@ -55,10 +55,7 @@ final class GossipSimulation {
                 seeds.add(address);
             }
         }
-        PhiAccrualDetector.Options d = PhiAccrualDetector.Options.defaults();
-        options = new GossipOptions(CLUSTER, seeds, GossipOptions.DEFAULT_INTERVAL_MS, GossipOptions.DEFAULT_DETECTOR_INTERVAL_MS,
-                GossipOptions.DEFAULT_RETIRED_RETENTION_MS, GossipOptions.DEFAULT_IDENTIFY_TIMEOUT_MS,
-                new PhiAccrualDetector.Options(d.threshold(), d.windowSize(), d.minStdDevMillis(), d.acceptablePauseMillis(), 250, d.maxLocalPauseMillis()));
+        options = GossipOptions.defaults(CLUSTER, seeds);
     }
 
     long nowMillis() {

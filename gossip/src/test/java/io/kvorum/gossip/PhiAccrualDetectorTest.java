@@ -2,6 +2,7 @@ package io.kvorum.gossip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -14,13 +15,24 @@ import io.kvorum.gossip.PhiAccrualDetector.Options;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 class PhiAccrualDetectorTest {
+    /**
+     * The numbers these tests assert were worked out for 500 ms heartbeats (the Javadoc shows the
+     * arithmetic); the 250 ms default is checked on its own below.
+     */
+    static final Options HALF_SECOND = new Options(8.0, 1000, 100, 1000, 500, 1000);
+
     static final NodeId A = new NodeId(0xaL);
     static final NodeId B = new NodeId(0xbL);
     static final NodeId C = new NodeId(0xcL);
@@ -28,8 +40,31 @@ class PhiAccrualDetectorTest {
     static final long HEARTBEAT_MS = 500;
 
     @Test
-    void killedPeerIsConvictedAbout2SecondsAfterItsLastHeartbeat() {
+    void atTheDefault250MillisecondHeartbeatsAKilledPeerIsConvictedAbout1Point8SecondsAfterItsLastOne() {
         Driver d = new Driver(Options.defaults());
+        long last = 0;
+        for (long t = 0; t <= 60_000; t += 250) {
+            d.heartbeatAt(t, A);
+            last = t;
+        }
+        d.advanceTo(last + 10_000);
+        long delay = d.firstConviction(A).getAsLong() - last;
+        // Mean 250 + 1000 ms, standard deviation floor 100 ms: phi 8 at about 1773 ms, convicted at the
+        // next 100 ms interpretation.
+        assertThat(delay).isEqualTo(1_800);
+        // Six lost in a row (a 1.75 s gap) is not a conviction; only a seventh is.
+        Driver lossy = new Driver(Options.defaults());
+        for (long t = 0; t <= 60_000; t += 250) {
+            lossy.heartbeatAt(t, B);
+        }
+        lossy.heartbeatAt(61_750, B);
+        lossy.advanceTo(61_800);
+        assertThat(lossy.firstConviction(B)).isEmpty();
+    }
+
+    @Test
+    void killedPeerIsConvictedAbout2SecondsAfterItsLastHeartbeat() {
+        Driver d = new Driver(HALF_SECOND);
         long last = d.regularHeartbeats(A, 0, 60_000);
 
         d.advanceTo(last + 10_000);
@@ -46,7 +81,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void phiCrossesTheDefaultThreshold2023MillisecondsAfterTheLastOfRegularHeartbeats() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         long last = d.regularHeartbeats(A, 0, 60_000);
 
         assertThat(d.millisUntilPhiReaches(A, last, 8.0)).isEqualTo(2_023);
@@ -54,7 +89,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void detectorWorksFromTheSecondHeartbeatThanksToTheSeed() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         d.heartbeatAt(0, A);
         d.heartbeatAt(500, A);
 
@@ -68,7 +103,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void aSingleHeartbeatMakesAPeerUpAndItsSilenceConvictsIt() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         d.heartbeatAt(0, A);
         d.advanceTo(10_000);
 
@@ -79,7 +114,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void peerStalledForOneSecondIsNotConvicted() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         long last = d.regularHeartbeats(A, 0, 30_000);
         // A SIGSTOP of 1 s just after a heartbeat: the next arrives 1.5 s after the last.
         long resumed = last + 1_500;
@@ -103,7 +138,7 @@ class PhiAccrualDetectorTest {
     @Test
     void localPauseConvictsNobodyAndWarnsOnce() {
         try (LogCapture log = new LogCapture()) {
-            Driver d = new Driver(Options.defaults());
+            Driver d = new Driver(HALF_SECOND);
             d.regularHeartbeats(List.of(A, B), 0, 20_000);
             d.advanceTo(20_050);
             int changesBefore = d.changes.size();
@@ -145,7 +180,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void heartbeatDeliveredInTheWakeUpOfALocalPauseIsNotAnInterval() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         d.regularHeartbeats(A, 0, 20_000);
         d.advanceTo(20_050);
         int count = d.detector.intervalCount(A);
@@ -169,7 +204,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void convictedPeerStaysDownThroughALocalPauseUntilItHeartbeats() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         long last = d.regularHeartbeats(A, 0, 10_000);
         d.advanceTo(last + 5_000);
         assertThat(d.detector.isUp(A)).isFalse();
@@ -188,7 +223,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void neverHeardFromIsDownUntilTheInterpretationAfterItsFirstHeartbeat() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         assertThat(d.detector.isUp(A)).isFalse();
         assertThat(d.detector.phi(A)).isEqualTo(Double.POSITIVE_INFINITY);
         assertThat(d.detector.known()).isEmpty();
@@ -205,7 +240,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void forgetStopsTracking() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         d.regularHeartbeats(List.of(A, B), 0, 5_000);
         d.detector.forget(A);
 
@@ -220,7 +255,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void convictedPeerComesBackUpOnItsNextHeartbeatAndItsOutageDoesNotSkewTheWindow() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         long last = d.regularHeartbeats(A, 0, 30_000);
         d.advanceTo(last + 60_000);
         int count = d.detector.intervalCount(A);
@@ -242,7 +277,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void changesComeInNodeIdOrder() {
-        Driver d = new Driver(Options.defaults());
+        Driver d = new Driver(HALF_SECOND);
         d.heartbeatAt(0, C);
         d.heartbeatAt(0, A);
         d.heartbeatAt(0, B);
@@ -252,8 +287,54 @@ class PhiAccrualDetectorTest {
     }
 
     @Test
+    void heartbeatsFromManyThreadsWhileInterpreting() throws Exception {
+        Driver d = new Driver(HALF_SECOND);
+        List<NodeId> peers = List.of(A, B, C, new NodeId(0xdL));
+        d.advanceTo(0);
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong rounds = new AtomicLong();
+        try {
+            List<Future<?>> senders = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                senders.add(pool.submit(() -> {
+                    while (!stop.get()) {
+                        peers.forEach(d.detector::heartbeat);
+                        rounds.incrementAndGet();
+                    }
+                }));
+            }
+            // Time moves only here, 10 ms at a time, and only once a whole round of heartbeats has
+            // started since the last move (the rounds in flight may be one per thread), so however
+            // the threads are scheduled no peer is silent for long.
+            for (long t = 10; t <= 5_000; t += 10) {
+                long seen = rounds.get();
+                while (rounds.get() <= seen + threads) {
+                    Thread.onSpinWait();
+                }
+                d.advanceTo(t);
+                for (NodeId peer : peers) {
+                    d.detector.isUp(peer);
+                }
+            }
+            stop.set(true);
+            for (var sender : senders) {
+                sender.get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+        }
+
+        assertThat(d.detector.known()).containsExactlyInAnyOrderElementsOf(peers);
+        assertThat(d.changes).extracting(TimedChange::change).allMatch(Change::up);
+        assertThat(peers).allMatch(d.detector::isUp);
+    }
+
+    @Test
     void defaultsAreTheDocumentedOnes() {
-        assertThat(Options.defaults()).isEqualTo(new Options(8.0, 1000, 100, 1000, 500, 1000));
+        assertThat(Options.defaults()).isEqualTo(new Options(8.0, 1000, 100, 1000, 250, 1000));
     }
 
     @Test
@@ -277,8 +358,8 @@ class PhiAccrualDetectorTest {
     @Test
     void phiFormulaMatchesAkkasValues() {
         // At the mean the CDF is 1/2: phi = log10(2).
-        assertThat(PhiAccrualDetector.phi(1_500, 1_500, 100)).isCloseTo(0.30103, org.assertj.core.data.Offset.offset(1e-5));
-        assertThat(PhiAccrualDetector.phi(2_000, 1_500, 100)).isCloseTo(7.29995, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(PhiAccrualDetector.phi(1_500, 1_500, 100)).isCloseTo(0.30103, offset(1e-5));
+        assertThat(PhiAccrualDetector.phi(2_000, 1_500, 100)).isCloseTo(7.29995, offset(1e-4));
         assertThat(PhiAccrualDetector.phi(0, 1_500, 100)).isLessThan(1e-100);
         assertThat(PhiAccrualDetector.phi(1e9, 1_500, 100)).isEqualTo(Double.POSITIVE_INFINITY);
         assertThat(PhiAccrualDetector.phi(-1e9, 1_500, 100)).isEqualTo(0.0);
