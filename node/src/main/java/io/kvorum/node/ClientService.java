@@ -9,6 +9,7 @@ import io.kvorum.core.protocol.GetRequest;
 import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.core.protocol.RingRequest;
 import io.kvorum.core.protocol.RingResponse;
+import io.kvorum.gossip.GossipMembership;
 import io.kvorum.ring.Membership;
 import io.kvorum.ring.Ring;
 import io.kvorum.transport.WireServer;
@@ -20,18 +21,18 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * What the node's client port answers: reads and writes go to the coordinator, ring requests get
- * the members and their tokens for token-aware clients. Until static membership knows every member
- * the ring is partial, and requests are refused rather than placed on the wrong replicas.
+ * the members, their client addresses and tokens for token-aware clients. Until the node knows a
+ * ring (from its saved copy or from gossip) requests are refused rather than placed nowhere.
  */
 final class ClientService implements WireServer.RequestHandler {
     private final Coordinator coordinator;
-    private final StaticMembership membership;
-    private final int clientPort;
+    private final GossipMembership membership;
+    private final AdminService admin;
 
-    ClientService(Coordinator coordinator, StaticMembership membership, int clientPort) {
+    ClientService(Coordinator coordinator, GossipMembership membership, AdminService admin) {
         this.coordinator = coordinator;
         this.membership = membership;
-        this.clientPort = clientPort;
+        this.admin = admin;
     }
 
     @Override
@@ -39,9 +40,13 @@ final class ClientService implements WireServer.RequestHandler {
         if (request instanceof RingRequest) {
             return CompletableFuture.completedFuture(ring());
         }
-        if (!membership.isComplete()) {
-            return CompletableFuture.failedFuture(UnavailableException.of("this node is still identifying cluster members "
-                    + membership.unknownMembers() + ", so its ring is incomplete;", 1, 0));
+        CompletionStage<? extends Message> adminAnswer = admin.handle(request);
+        if (adminAnswer != null) {
+            return adminAnswer;
+        }
+        if (membership.ring().isEmpty()) {
+            return CompletableFuture.failedFuture(UnavailableException.of("this node has not learned the ring yet"
+                    + " (it is still finding the cluster through its seeds);", 1, 0));
         }
         if (request instanceof GetRequest get) {
             return coordinator.get(get);
@@ -57,9 +62,9 @@ final class ClientService implements WireServer.RequestHandler {
         Ring ring = membership.ring();
         List<RingResponse.Member> members = new ArrayList<>();
         for (NodeId node : ring.nodes()) {
-            InetSocketAddress address = membership.address(node).orElse(null);
+            InetSocketAddress address = membership.clientAddress(node).orElse(null);
             if (address != null) {
-                members.add(new RingResponse.Member(node.value(), address.getHostString(), clientPort,
+                members.add(new RingResponse.Member(node.value(), address.getHostString(), address.getPort(),
                         ring.tokensOf(node), ring.rackOf(node), membership.isUp(node)));
             }
         }

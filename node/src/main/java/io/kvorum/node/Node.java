@@ -2,13 +2,28 @@ package io.kvorum.node;
 
 import io.kvorum.coordinator.Coordinator;
 import io.kvorum.coordinator.CoordinatorMessages;
+import io.kvorum.antientropy.RangeStreamer;
+import io.kvorum.antientropy.RingChangeMessages;
+import io.kvorum.antientropy.RingChanges;
+import io.kvorum.antientropy.StreamMessages;
+import io.kvorum.antientropy.StreamOptions;
+import io.kvorum.antientropy.StreamSource;
 import io.kvorum.core.Clock;
 import io.kvorum.core.ExecutorScheduler;
 import io.kvorum.core.MessageTypes;
 import io.kvorum.core.NodeIdentity;
 import io.kvorum.core.RandomSource;
+import io.kvorum.core.Scheduler;
 import io.kvorum.core.Settings;
 import io.kvorum.core.protocol.ClientMessages;
+import io.kvorum.gossip.Addresses;
+import io.kvorum.gossip.GossipMembership;
+import io.kvorum.gossip.GossipMessages;
+import io.kvorum.gossip.GossipOptions;
+import io.kvorum.gossip.Member;
+import io.kvorum.gossip.PhiAccrualDetector;
+import io.kvorum.ring.Membership;
+import io.kvorum.ring.Ring;
 import io.kvorum.storage.RecordLimits;
 import io.kvorum.storage.lsm.LsmOptions;
 import io.kvorum.storage.lsm.LsmStore;
@@ -21,6 +36,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +50,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Order: the storage engine first (its lock on the data directory refuses a second node on the
  * same directory before anything else happens), then the node's identity (id, epoch, dots), the
- * scheduler, the internode bus with the coordinator's handlers, membership, and last the client
- * port, so that no client request arrives before the node can serve it. Stopping closes the client
+ * scheduler, the internode bus with the handlers of the coordinator, gossip, streaming and ring
+ * changes, gossip membership (seeded from the ring the node saved last time, see {@link RingFile}),
+ * and last the client port, so that no client request arrives before the node can serve it. A new
+ * node that is not a founding seed then joins the cluster in the background (see {@link Startup}). Stopping closes the client
  * port first and the storage last, which flushes memtables; only then is a clean shutdown recorded,
  * so the next start keeps its epoch.
  *
@@ -43,11 +61,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class Node implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
+    /** The internode protocol version this build speaks, announced in gossip. */
+    static final int PROTOCOL_VERSION = 1;
+    private static final long SETTLE_TIMEOUT_MS = 60_000;
+    private static final long FETCH_TIMEOUT_MS = 6 * 3600 * 1000L;
+    private static final long LOAD_REPORT_MS = 10_000;
+    private static final long STREAMING_REPORT_MS = 2_000;
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final NodeIdentity identity;
     private final NettyMessageBus bus;
-    private final StaticMembership membership;
+    private final GossipMembership membership;
+    private final RangeStreamer streamer;
+    private final RingChanges ringChanges;
+    private final Startup startup;
+    private CompletableFuture<List<Long>> joined;
+    private final CompletableFuture<Void> retired = new CompletableFuture<>();
+    private String lastStreaming = "";
     private final Coordinator coordinator;
     private final WireServer clientServer;
     private boolean closed;
@@ -57,7 +87,7 @@ public final class Node implements AutoCloseable {
         Files.createDirectories(dataDir);
         String host = settings.get(NodeSettings.LISTEN_ADDRESS);
         int clientPort = settings.get(NodeSettings.CLIENT_PORT);
-        List<InetSocketAddress> members = parseMembers(settings.get(NodeSettings.CLUSTER_MEMBERS));
+        List<InetSocketAddress> seeds = parseSeeds(settings.get(NodeSettings.CLUSTER_SEEDS));
         try {
             LsmOptions storageOptions = LsmOptions.from(settings);
             LsmStore store = LsmStore.open(dataDir.resolve("storage"), storageOptions);
@@ -83,7 +113,8 @@ public final class Node implements AutoCloseable {
                 storageThreads.awaitTermination(30, TimeUnit.SECONDS);
             });
 
-            MessageTypes internode = CoordinatorMessages.register(ClientMessages.register(MessageTypes.builder())).build();
+            MessageTypes internode = RingChangeMessages.register(StreamMessages.register(GossipMessages.register(
+                    CoordinatorMessages.register(ClientMessages.register(MessageTypes.builder()))))).build();
             NettyMessageBus.Builder busBuilder = NettyMessageBus.builder(identity.nodeId(), internode)
                     .listen(host, settings.get(NodeSettings.INTERNODE_PORT))
                     .clusterName(settings.get(NodeSettings.CLUSTER_NAME))
@@ -96,27 +127,72 @@ public final class Node implements AutoCloseable {
             bus = busBuilder.build();
 
             InetSocketAddress self = new InetSocketAddress(host, settings.get(NodeSettings.INTERNODE_PORT));
-            membership = new StaticMembership(bus, scheduler, self, members, settings.get(NodeSettings.NUM_TOKENS),
-                    dataDir.resolve("peers"));
-            coordinator = new Coordinator(identity, store, membership, bus, scheduler, Clock.system(), storageThreads,
-                    settings.get(NodeSettings.REPLICATION_FACTOR),
-                    new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes()));
+            InetSocketAddress clientAddress = new InetSocketAddress(host, clientPort);
+            int numTokens = settings.get(NodeSettings.NUM_TOKENS);
+            int replicationFactor = settings.get(NodeSettings.REPLICATION_FACTOR);
+            RingFile ringFile = new RingFile(dataDir);
+            List<Member> saved = ringFile.load();
+            startup = Startup.decide(identity.nodeId(), self, seeds, saved, numTokens);
+            log.info("Node {}: {}", identity.nodeId(), startup.describe());
+
+            Clock clock = Clock.system();
+            membership = new GossipMembership(identity.nodeId(), clock.nowMillis(),
+                    GossipMembership.localStates(self, clientAddress, settings.get(NodeSettings.RACK), startup.status(),
+                            startup.tokens(), PROTOCOL_VERSION),
+                    bus, scheduler, clock, RandomSource.fromEntropy(), gossipOptions(settings, seeds));
+            membership.preload(saved);
+            membership.addListener(new Membership.Listener() {
+                @Override
+                public void ringChanged(Ring ring) {
+                    scheduler.schedule(() -> saveRing(ringFile), 0, TimeUnit.MILLISECONDS);
+                }
+            });
+            coordinator = new Coordinator(identity, store, membership, bus, scheduler, clock, storageThreads,
+                    replicationFactor, new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes()));
             coordinator.registerHandlers();
+            membership.registerHandlers();
+            new StreamSource(store, bus, storageThreads).registerHandlers();
+            streamer = new RangeStreamer(store, bus, scheduler, clock, storageThreads,
+                    StreamOptions.fromSettings(settings));
+            ringChanges = new RingChanges(membership, streamer, bus, scheduler, clock, RandomSource.fromEntropy(),
+                    new RingChanges.Options(replicationFactor, numTokens, settings.get(NodeSettings.RING_CHANGE_GRACE_MS),
+                            SETTLE_TIMEOUT_MS, FETCH_TIMEOUT_MS, settings.get(NodeSettings.RETIRED_RETENTION_MS)));
+            ringChanges.registerHandlers();
             bus.start();
             started.push(bus);
             membership.start();
             started.push(membership::stop);
+            saveRing(ringFile);
+            Scheduler.Cancellable loadReport = scheduler.scheduleWithFixedDelay(
+                    () -> membership.setLoad(DataSize.of(dataDir.resolve("storage"))), 0, LOAD_REPORT_MS,
+                    TimeUnit.MILLISECONDS);
+            started.push(loadReport::cancel);
+            Scheduler.Cancellable streamingReport = scheduler.scheduleWithFixedDelay(this::reportStreaming,
+                    STREAMING_REPORT_MS, STREAMING_REPORT_MS, TimeUnit.MILLISECONDS);
+            started.push(streamingReport::cancel);
 
             clientServer = WireServer.builder(ClientMessages.types(),
-                            new ClientService(coordinator, membership, clientPort))
+                            new ClientService(coordinator, membership, new AdminService(membership, ringChanges,
+                                    streamer, replicationFactor, () -> retired.complete(null))))
                     .listen(host, clientPort)
                     .serverName("kvorum node " + identity.nodeId())
                     .maxFrameBytes(Math.toIntExact(settings.get(NodeSettings.MAX_FRAME_BYTES)))
                     .build()
                     .start();
             started.push(clientServer);
-            log.info("Node {} serving clients on {}:{} and nodes on {}; cluster {} of {} members", identity.nodeId(),
-                    host, clientPort, bus.localAddress(), settings.get(NodeSettings.CLUSTER_NAME), members.size());
+            log.info("Node {} serving clients on {}:{} and nodes on {}; cluster {}, seeds {}", identity.nodeId(),
+                    host, clientPort, bus.localAddress(), settings.get(NodeSettings.CLUSTER_NAME), seeds);
+            if (startup.joins()) {
+                joined = ringChanges.join(startup.tokens());
+                joined.whenComplete((tokens, e) -> {
+                    if (e != null) {
+                        log.error("Joining the cluster failed: {}; restart the node to resume the join",
+                                e.getMessage());
+                    }
+                });
+            } else {
+                joined = CompletableFuture.completedFuture(startup.tokens());
+            }
         } catch (Exception | Error e) {
             close();
             throw e;
@@ -136,8 +212,44 @@ public final class Node implements AutoCloseable {
         return bus;
     }
 
-    public StaticMembership membership() {
+    public GossipMembership membership() {
         return membership;
+    }
+
+    public RingChanges ringChanges() {
+        return ringChanges;
+    }
+
+    public RangeStreamer streamer() {
+        return streamer;
+    }
+
+    /**
+     * Completes once this node has been decommissioned: its ranges are on their new replicas and it
+     * has announced that it left. The process should then stop it and exit.
+     */
+    public CompletableFuture<Void> retired() {
+        return retired;
+    }
+
+    /** Publishes a one-line summary of running streams in gossip, for every node's status display. */
+    private void reportStreaming() {
+        StringBuilder summary = new StringBuilder();
+        for (var p : streamer.sessions()) {
+            if (p.state() == io.kvorum.antientropy.StreamProgress.State.RUNNING) {
+                summary.append(summary.length() == 0 ? "" : "; ").append(AdminService.describe(p));
+            }
+        }
+        String text = summary.toString();
+        if (!text.equals(lastStreaming)) {
+            lastStreaming = text;
+            membership.setStreaming(text);
+        }
+    }
+
+    /** Completes once this node owns its tokens: at once for a member, after streaming for a joining node. */
+    public CompletableFuture<List<Long>> joined() {
+        return joined;
     }
 
     public Coordinator coordinator() {
@@ -169,18 +281,41 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    static List<InetSocketAddress> parseMembers(String text) {
-        List<InetSocketAddress> members = new ArrayList<>();
+    static List<InetSocketAddress> parseSeeds(String text) {
+        List<InetSocketAddress> seeds = new ArrayList<>();
         for (String part : text.split(",")) {
             if (!part.isBlank()) {
-                members.add(StaticMembership.parseAddress(part.trim()));
+                try {
+                    seeds.add(Addresses.parse(part.trim()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(NodeSettings.CLUSTER_SEEDS.key() + ": " + e.getMessage(), e);
+                }
             }
         }
-        if (members.isEmpty()) {
-            throw new IllegalArgumentException(NodeSettings.CLUSTER_MEMBERS.key() + ": '" + text
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException(NodeSettings.CLUSTER_SEEDS.key() + ": '" + text
                     + "' (expected: at least one host:port)");
         }
-        return members;
+        return seeds;
+    }
+
+    private static GossipOptions gossipOptions(Settings settings, List<InetSocketAddress> seeds) {
+        PhiAccrualDetector.Options d = PhiAccrualDetector.Options.defaults();
+        return new GossipOptions(settings.get(NodeSettings.CLUSTER_NAME), seeds,
+                settings.get(NodeSettings.GOSSIP_INTERVAL_MS), GossipOptions.DEFAULT_DETECTOR_INTERVAL_MS,
+                settings.get(NodeSettings.RETIRED_RETENTION_MS), GossipOptions.DEFAULT_IDENTIFY_TIMEOUT_MS,
+                new PhiAccrualDetector.Options(settings.get(NodeSettings.PHI_THRESHOLD), d.windowSize(),
+                        d.minStdDevMillis(), settings.get(NodeSettings.ACCEPTABLE_PAUSE_MS),
+                        settings.get(NodeSettings.HEARTBEAT_INTERVAL_MS), d.maxLocalPauseMillis()));
+    }
+
+    /** Saves the ring for the next start; a failure is logged, not fatal: gossip still has it. */
+    private void saveRing(RingFile ringFile) {
+        try {
+            ringFile.save(membership.members());
+        } catch (RuntimeException e) {
+            log.warn("Could not save the ring to {}: {}", ringFile.path(), e.getMessage());
+        }
     }
 
     private static ExecutorService threads(String name, int count) {

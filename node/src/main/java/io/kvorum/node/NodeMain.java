@@ -60,9 +60,23 @@ public final class NodeMain implements java.util.concurrent.Callable<Integer> {
             node.close();
             stopped.countDown();
         }, "kvorum-shutdown"));
+        // A decommissioned node stops by itself, a moment after it answered the operator: the answer
+        // is written by the client server, which closing the node would cut off.
+        node.retired().thenRun(() -> new Thread(() -> {
+            try {
+                Thread.sleep(RETIRE_ANSWER_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.info("Decommissioned: stopping");
+            node.close();
+            stopped.countDown();
+        }, "kvorum-retire").start());
         stopped.await();
         return 0;
     }
+
+    private static final long RETIRE_ANSWER_MS = 1000;
 
     public static void main(String[] args) {
         int code = new CommandLine(new NodeMain()).setUnmatchedOptionsArePositionalParams(false).execute(args);

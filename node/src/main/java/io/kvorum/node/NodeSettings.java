@@ -1,5 +1,6 @@
 package io.kvorum.node;
 
+import io.kvorum.antientropy.StreamOptions;
 import io.kvorum.core.Setting;
 import io.kvorum.storage.lsm.LsmSettings;
 import java.util.ArrayList;
@@ -23,9 +24,43 @@ public final class NodeSettings {
             "Shared secret nodes prove to each other when connecting (HMAC over a fresh nonce). Empty: nodes"
                     + " check only the cluster name; set one on any network others can reach.");
 
-    public static final Setting<String> CLUSTER_MEMBERS = Setting.text("cluster.members", "127.0.0.1:7100",
-            "Every member's internode address, host:port, comma-separated, the same list on every node. Each"
-                    + " node's ring tokens follow from its place in the sorted list.");
+    public static final Setting<String> CLUSTER_SEEDS = Setting.text("cluster.seeds", "127.0.0.1:7100",
+            "Internode addresses (host:port, comma-separated) a node contacts first to find the cluster; gossip"
+                    + " finds the rest. List two or three stable nodes, the same on every node. A seed starting with"
+                    + " an empty data directory founds the cluster: it takes its share of the ring from its place in"
+                    + " the sorted seed list, without streaming. Every other new node joins: it picks tokens, streams"
+                    + " the data of its ranges, then serves them. Never list a new node as a seed to add it to a"
+                    + " cluster that holds data.");
+
+    public static final Setting<String> RACK = Setting.text("node.rack", "",
+            "This node's rack: replicas of a key go to distinct racks where racks allow. Empty: no racks. Set on"
+                    + " every node or on none.");
+
+    public static final Setting<Long> GOSSIP_INTERVAL_MS = Setting.millis("gossip.interval_ms", 1000, 10, 60_000,
+            "How often a node exchanges membership digests with a random peer.");
+
+    public static final Setting<Long> HEARTBEAT_INTERVAL_MS = Setting.millis("gossip.heartbeat_interval_ms", 250, 10,
+            10_000, "How often a node sends a heartbeat to every member; the failure detector learns from their"
+                    + " arrivals. 250 ms lets it convict a dead node in about two seconds while tolerating several"
+                    + " lost heartbeats in a row.");
+
+    public static final Setting<Double> PHI_THRESHOLD = Setting.decimal("gossip.phi_convict_threshold", 8.0, 1.0, 16.0,
+            "Suspicion (phi) at which a member is marked down. Each step of one makes a false down ten times less"
+                    + " likely and detection a little slower.");
+
+    public static final Setting<Long> ACCEPTABLE_PAUSE_MS = Setting.millis("gossip.acceptable_pause_ms", 1000, 0,
+            60_000, "A silence of this much beyond the usual heartbeat interval is tolerated before suspicion rises:"
+                    + " room for a peer's GC pause.");
+
+    public static final Setting<Long> RING_CHANGE_GRACE_MS = Setting.millis("ring.change_grace_ms", 10_000, 0,
+            600_000, "How long a join, decommission or removal waits, once every live node has seen it, before"
+                    + " streaming: a write coordinated just before a node learned of the change may still be in flight."
+                    + " Keep it at least the longest request timeout clients use.");
+
+    public static final Setting<Long> RETIRED_RETENTION_MS = Setting.millis("gossip.retired_retention_ms",
+            3L * 24 * 3600 * 1000, 1000, 365L * 24 * 3600 * 1000,
+            "How long a node that left or was removed stays in gossip, and its id quarantined after that, so that"
+                    + " it cannot come back through a stale message.");
 
     public static final Setting<String> LISTEN_ADDRESS = Setting.text("node.listen_address", "127.0.0.1",
             "The address this node listens on and connects from (outgoing connections bind to it, so"
@@ -35,7 +70,7 @@ public final class NodeSettings {
             "Port for other nodes.");
 
     public static final Setting<Integer> CLIENT_PORT = Setting.integer("node.client_port", 9100, 1, 65535,
-            "Port for clients. Every member uses the same client port (clients learn members' hosts from the ring).");
+            "Port for clients; gossip tells clients each member's client address.");
 
     public static final Setting<String> DATA_DIR = Setting.text("node.data_dir", "data",
             "Directory holding this node's identity, commit log and SSTables. A node refuses to start on a"
@@ -58,9 +93,11 @@ public final class NodeSettings {
 
     /** Every key a node accepts: these and the storage engine's. */
     public static List<Setting<?>> all() {
-        List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_MEMBERS, LISTEN_ADDRESS,
-                INTERNODE_PORT, CLIENT_PORT, DATA_DIR, STORAGE_THREADS, NUM_TOKENS, REPLICATION_FACTOR, MAX_FRAME_BYTES,
-                CONNECT_TIMEOUT_MS));
+        List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_SEEDS, LISTEN_ADDRESS,
+                INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, NUM_TOKENS, REPLICATION_FACTOR,
+                MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, GOSSIP_INTERVAL_MS, HEARTBEAT_INTERVAL_MS, PHI_THRESHOLD,
+                ACCEPTABLE_PAUSE_MS, RETIRED_RETENTION_MS, RING_CHANGE_GRACE_MS));
+        all.addAll(StreamOptions.settings());
         all.addAll(LsmSettings.ALL);
         return all;
     }

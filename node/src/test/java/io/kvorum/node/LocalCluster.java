@@ -78,9 +78,10 @@ final class LocalCluster implements AutoCloseable {
 
     /** The command line that starts node {@code node}, as bin/kvorum-node builds it. */
     List<String> command(int node, List<String> extraFlags) {
-        StringBuilder members = new StringBuilder();
+        // Every node of the starting cluster is a seed, so the cluster founds itself at once.
+        StringBuilder seeds = new StringBuilder();
         for (int i = 0; i < size; i++) {
-            members.append(i == 0 ? "" : ",").append(host(i)).append(':').append(INTERNODE_PORT);
+            seeds.append(i == 0 ? "" : ",").append(host(i)).append(':').append(INTERNODE_PORT);
         }
         Path jar = Path.of("target", "kvorum.jar").toAbsolutePath();
         Path logback = Path.of("..", "conf", "logback.xml").toAbsolutePath().normalize();
@@ -89,7 +90,7 @@ final class LocalCluster implements AutoCloseable {
                 "-Dlogback.configurationFile=" + logback, "-Dkvorum.log.dir=" + nodeDir(node).resolve("logs"),
                 "-Dkvorum.node.name=node-" + (node + 1),
                 "-cp", jar.toString(), "io.kvorum.node.NodeMain",
-                "--cluster.members=" + members, "--node.listen_address=" + host(node),
+                "--cluster.seeds=" + seeds, "--node.listen_address=" + host(node),
                 "--node.internode_port=" + INTERNODE_PORT, "--node.client_port=" + CLIENT_PORT,
                 "--node.data_dir=" + nodeDir(node).resolve("data"),
                 "--storage.memtable_max_bytes=8MiB", "--storage.block_cache_bytes=16MiB",
@@ -126,21 +127,30 @@ final class LocalCluster implements AutoCloseable {
         });
     }
 
-    /** Waits until every running node serves clients and sees every member in its ring. */
+    /** Waits until every running node serves clients and sees every member in its ring, up. */
     void awaitReady() {
         for (int i = 0; i < size; i++) {
             if (processes[i] != null && processes[i].isAlive()) {
                 awaitClientPort(i);
             }
         }
-        try (KvorumClient client = client()) {
-            Await.until("the ring shows " + size + " members", Duration.ofSeconds(60), () -> {
-                try {
-                    return client.fetchRing().members().size() == size;
-                } catch (RuntimeException e) {
-                    return false;
-                }
-            });
+        for (int i = 0; i < size; i++) {
+            if (processes[i] == null || !processes[i].isAlive()) {
+                continue;
+            }
+            try (KvorumClient client = KvorumClient.builder().seeds(clientAddress(i))
+                    .requestTimeout(Duration.ofSeconds(5)).build()) {
+                int node = i;
+                Await.until("node " + (node + 1) + "'s ring shows " + size + " members up", Duration.ofSeconds(60),
+                        () -> {
+                            try {
+                                var members = client.fetchRing().members();
+                                return members.size() == size && members.stream().allMatch(m -> m.up());
+                            } catch (RuntimeException e) {
+                                return false;
+                            }
+                        });
+            }
         }
     }
 

@@ -20,7 +20,12 @@ public final class ClientMessages {
                 .add(4, PutRequest.class)
                 .add(5, PutResponse.class)
                 .add(6, RingRequest.class)
-                .add(7, RingResponse.class);
+                .add(7, RingResponse.class)
+                .add(20, AdminMessages.StatusRequest.class)
+                .add(21, AdminMessages.StatusResponse.class)
+                .add(22, AdminMessages.DecommissionRequest.class)
+                .add(23, AdminMessages.RemoveNodeRequest.class)
+                .add(24, AdminMessages.AdminResponse.class);
     }
 
     public static MessageTypes types() {

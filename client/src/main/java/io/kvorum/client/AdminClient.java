@@ -1,0 +1,76 @@
+package io.kvorum.client;
+
+import io.kvorum.core.NodeId;
+import io.kvorum.core.PeerUnavailableException;
+import io.kvorum.core.protocol.AdminMessages.AdminResponse;
+import io.kvorum.core.protocol.AdminMessages.DecommissionRequest;
+import io.kvorum.core.protocol.AdminMessages.RemoveNodeRequest;
+import io.kvorum.core.protocol.AdminMessages.StatusRequest;
+import io.kvorum.core.protocol.AdminMessages.StatusResponse;
+import io.kvorum.core.protocol.ClientMessages;
+import io.kvorum.core.protocol.RingRequest;
+import io.kvorum.core.protocol.RingResponse;
+import io.kvorum.transport.WireClient;
+import java.time.Duration;
+
+/**
+ * An operator's connection to one node: its view of the cluster, and the ring changes run there.
+ * Unlike {@link KvorumClient} it does not route: a decommission applies to the node it talks to.
+ */
+public final class AdminClient implements AutoCloseable {
+    private final WireClient wire;
+    private final String host;
+
+    private AdminClient(WireClient wire, String host) {
+        this.wire = wire;
+        this.host = host;
+    }
+
+    /**
+     * Connects to the node at {@code host:port}.
+     *
+     * @throws PeerUnavailableException naming the address when the node cannot be reached
+     */
+    public static AdminClient connect(String hostPort, Duration connectTimeout) {
+        Address address = Address.parse(hostPort);
+        WireClient wire = WireClient.builder(address.socketAddress(), ClientMessages.types())
+                .clientName("kvorum-admin").connectTimeoutMs(connectTimeout.toMillis()).build();
+        AdminClient client = new AdminClient(wire, hostPort);
+        try {
+            client.ring(connectTimeout.plusSeconds(1));
+        } catch (RuntimeException e) {
+            client.close();
+            throw new PeerUnavailableException("cannot reach a Kvorum node at " + hostPort + ": "
+                    + Router.firstLine(e));
+        }
+        return client;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public StatusResponse status(Duration timeout) {
+        return Router.join(wire.request(new StatusRequest(), StatusResponse.class, timeout.toMillis()));
+    }
+
+    public RingResponse ring(Duration timeout) {
+        return Router.join(wire.request(new RingRequest(), RingResponse.class, timeout.toMillis()));
+    }
+
+    /** Decommissions the node this client talks to; returns once its ranges are on their new replicas. */
+    public String decommission(Duration timeout) {
+        return Router.join(wire.request(new DecommissionRequest(), AdminResponse.class, timeout.toMillis())).message();
+    }
+
+    /** Removes the dead member {@code node}, run by the node this client talks to. */
+    public String removeNode(NodeId node, Duration timeout) {
+        return Router.join(wire.request(new RemoveNodeRequest(node.value()), AdminResponse.class, timeout.toMillis()))
+                .message();
+    }
+
+    @Override
+    public void close() {
+        wire.close();
+    }
+}

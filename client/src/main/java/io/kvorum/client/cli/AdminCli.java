@@ -1,0 +1,237 @@
+package io.kvorum.client.cli;
+
+import io.kvorum.client.AdminClient;
+import io.kvorum.core.NodeId;
+import io.kvorum.core.protocol.AdminMessages.MemberRow;
+import io.kvorum.core.protocol.AdminMessages.StatusResponse;
+import io.kvorum.core.protocol.RingResponse;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code kvorum-admin}, the operator's tool (like Cassandra's nodetool): the cluster's status as
+ * one node sees it, its ring, and the ring changes an operator runs: decommission a live node,
+ * remove a dead one.
+ *
+ * <p>Exit codes: 0 success, 1 the node is unreachable or refused or failed the operation (one line
+ * on stderr), 2 usage error. {@link #run} is the whole program without {@code System.exit}.
+ */
+@Command(name = "kvorum-admin", mixinStandardHelpOptions = true, version = "kvorum-admin 0.1.0-SNAPSHOT",
+        description = "Administers a Kvorum cluster through one of its nodes.",
+        subcommands = {AdminCli.Status.class, AdminCli.RingCmd.class, AdminCli.Decommission.class,
+                AdminCli.RemoveNode.class, CommandLine.HelpCommand.class},
+        footerHeading = "%n",
+        footer = {"Exit codes: 0 success, 1 the node could not be reached or the operation failed, 2 usage error."})
+public final class AdminCli implements Callable<Integer> {
+    @Option(names = "--host", paramLabel = "host:port", scope = ScopeType.INHERIT, defaultValue = "127.0.0.1:9100",
+            description = "The node to talk to (its client port; default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", scope = ScopeType.INHERIT,
+            converter = Converters.DurationConverter.class, defaultValue = "2s",
+            description = "How long to wait for the node to accept a connection (default: ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    AdminCli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        AdminCli cli = new AdminCli(out, err);
+        CommandLine cmd = new CommandLine(cli);
+        cmd.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cmd.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            err.println("error: " + KvorumCli.oneLine(e));
+            err.flush();
+            return 1;
+        });
+        int code = cmd.execute(args);
+        out.flush();
+        return code;
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, err);
+        return 2;
+    }
+
+    AdminClient connect() {
+        return AdminClient.connect(host, connectTimeout);
+    }
+
+    /** {@code status}: every member with its state, load, share of the ring and streams. */
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = {"Shows every member as the node sees it: id, address, rack, up or down, state"
+                    + " (NORMAL, JOINING, LEAVING, REMOVING, LEFT, REMOVED), data size, tokens, share of the ring"
+                    + " owned (primary) and replicated, and streaming progress."})
+    static final class Status implements Callable<Integer> {
+        @ParentCommand
+        AdminCli cli;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+                defaultValue = "5s", description = "How long the node may take (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() {
+            try (AdminClient admin = cli.connect()) {
+                StatusResponse s = admin.status(timeout);
+                cli.out.println("Cluster as " + admin.host() + " (node " + new NodeId(s.node()) + ") sees it;"
+                        + " replication factor " + s.replicationFactor());
+                List<MemberRow> members = new ArrayList<>(s.members());
+                members.sort(Comparator.comparing(MemberRow::address));
+                List<String[]> rows = new ArrayList<>();
+                rows.add(new String[] {"UP", "STATE", "NODE", "ADDRESS", "RACK", "LOAD", "TOKENS", "OWNS",
+                    "REPLICATES", "STREAMING"});
+                for (MemberRow m : members) {
+                    rows.add(new String[] {m.up() ? "Up" : "Down", m.status(), new NodeId(m.nodeId()).toString(),
+                        m.address(), m.rack().isEmpty() ? "-" : m.rack(), bytes(m.loadBytes()),
+                        Integer.toString(m.tokens()), percent(m.owns()), percent(m.replicates()),
+                        m.streaming().isEmpty() ? "-" : m.streaming()});
+                }
+                Tables.print(cli.out, rows);
+                if (!s.change().isEmpty()) {
+                    cli.out.println("running here: " + s.change());
+                }
+                for (String stream : s.streams()) {
+                    cli.out.println("stream: " + stream);
+                }
+                return 0;
+            }
+        }
+    }
+
+    /** {@code ring}: every token in ring order with its owner, as nodetool ring prints it. */
+    @Command(name = "ring", mixinStandardHelpOptions = true,
+            description = {"Shows every token in ring order with the node that owns the range ending at it."})
+    static final class RingCmd implements Callable<Integer> {
+        @ParentCommand
+        AdminCli cli;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+                defaultValue = "5s", description = "How long the node may take (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() {
+            try (AdminClient admin = cli.connect()) {
+                RingResponse ring = admin.ring(timeout);
+                Map<Long, RingResponse.Member> byToken = new TreeMap<>();
+                for (RingResponse.Member m : ring.members()) {
+                    for (long t : m.tokens()) {
+                        byToken.put(t, m);
+                    }
+                }
+                cli.out.println(byToken.size() + " tokens of " + ring.members().size() + " members; replication"
+                        + " factor " + ring.replicationFactor());
+                List<String[]> rows = new ArrayList<>();
+                rows.add(new String[] {"TOKEN", "NODE", "ADDRESS", "UP"});
+                byToken.forEach((t, m) -> rows.add(new String[] {Long.toString(t), new NodeId(m.nodeId()).toString(),
+                    m.host() + ":" + m.clientPort(), m.up() ? "up" : "down"}));
+                Tables.print(cli.out, rows);
+                return 0;
+            }
+        }
+    }
+
+    /** {@code decommission}: the node talked to hands its ranges over and leaves. */
+    @Command(name = "decommission", mixinStandardHelpOptions = true,
+            description = {"Decommissions the node given by --host: it becomes LEAVING, the nodes that inherit its"
+                    + " ranges stream them, then it is LEFT and stops. Clients keep reading and writing meanwhile."
+                    + " Progress: kvorum-admin status, on any node."})
+    static final class Decommission implements Callable<Integer> {
+        @ParentCommand
+        AdminCli cli;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+                defaultValue = "60m", description = "How long to wait for it to finish (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() {
+            try (AdminClient admin = cli.connect()) {
+                cli.out.println("decommissioning " + admin.host() + " ...");
+                cli.out.flush();
+                cli.out.println(admin.decommission(timeout));
+                return 0;
+            }
+        }
+    }
+
+    /** {@code removenode ID}: a dead member's ranges are restored from their surviving replicas. */
+    @Command(name = "removenode", mixinStandardHelpOptions = true,
+            description = {"Removes a dead member: the node given by --host marks it REMOVING, the new replicas of"
+                    + " its ranges stream them from the surviving ones, then it is REMOVED. Use it for a node that"
+                    + " will not come back; decommission a live one instead."})
+    static final class RemoveNode implements Callable<Integer> {
+        @ParentCommand
+        AdminCli cli;
+
+        @Parameters(paramLabel = "NODE_ID", description = "The dead member's id, as status shows it.")
+        String nodeId;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+                defaultValue = "60m", description = "How long to wait for it to finish (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() {
+            NodeId node;
+            try {
+                node = NodeId.parse(nodeId);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "NODE_ID: '" + nodeId
+                        + "' (expected: a node id as kvorum-admin status prints it, 16 hex digits)");
+            }
+            try (AdminClient admin = cli.connect()) {
+                cli.out.println("removing " + node + " through " + admin.host() + " ...");
+                cli.out.flush();
+                cli.out.println(admin.removeNode(node, timeout));
+                return 0;
+            }
+        }
+    }
+
+    static String percent(double share) {
+        return String.format(Locale.ROOT, "%.1f%%", 100 * share);
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,68 @@
+package io.kvorum.core.protocol;
+
+import io.kvorum.core.Message;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The operator's requests on a node's client port ({@code bin/kvorum-admin}): what the cluster
+ * looks like from that node, and the ring changes an operator starts.
+ */
+public final class AdminMessages {
+    private AdminMessages() {
+    }
+
+    /** Asks for {@link StatusResponse}. */
+    public record StatusRequest() implements Message {
+    }
+
+    /**
+     * One member as the answering node sees it.
+     *
+     * @param status NORMAL, JOINING, LEAVING, REMOVING, LEFT or REMOVED (gossip's status)
+     * @param owns share of the token space as primary owner, 0..1
+     * @param replicates share of the data it holds at the replication factor, 0..1 (the ring's
+     *     mean is rf / nodes)
+     * @param streaming the member's own summary of its streams, empty when none run
+     */
+    public record MemberRow(long nodeId, String address, String clientAddress, String rack, String status,
+                            boolean up, long loadBytes, int tokens, double owns, double replicates,
+                            String streaming) {
+        public MemberRow {
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(clientAddress, "clientAddress");
+            Objects.requireNonNull(rack, "rack");
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(streaming, "streaming");
+        }
+    }
+
+    /**
+     * @param node the answering node's id
+     * @param change the ring change running on the answering node, empty when none
+     * @param streams the answering node's recent streams, one line each
+     */
+    public record StatusResponse(long node, int replicationFactor, List<MemberRow> members, String change,
+                                 List<String> streams) implements Message {
+        public StatusResponse {
+            members = List.copyOf(members);
+            Objects.requireNonNull(change, "change");
+            streams = List.copyOf(streams);
+        }
+    }
+
+    /** Decommissions the receiving node; answered once its ranges are on their new replicas, before it exits. */
+    public record DecommissionRequest() implements Message {
+    }
+
+    /** Removes a dead member, restoring its ranges from their surviving replicas. */
+    public record RemoveNodeRequest(long nodeId) implements Message {
+    }
+
+    /** What an admin operation did. */
+    public record AdminResponse(String message) implements Message {
+        public AdminResponse {
+            Objects.requireNonNull(message, "message");
+        }
+    }
+}

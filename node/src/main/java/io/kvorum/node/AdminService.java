@@ -1,0 +1,128 @@
+package io.kvorum.node;
+
+import io.kvorum.antientropy.RangeStreamer;
+import io.kvorum.antientropy.RingChanges;
+import io.kvorum.antientropy.StreamProgress;
+import io.kvorum.core.InvalidRequestException;
+import io.kvorum.core.Message;
+import io.kvorum.core.NodeId;
+import io.kvorum.core.TokenRange;
+import io.kvorum.core.protocol.AdminMessages.AdminResponse;
+import io.kvorum.core.protocol.AdminMessages.DecommissionRequest;
+import io.kvorum.core.protocol.AdminMessages.MemberRow;
+import io.kvorum.core.protocol.AdminMessages.RemoveNodeRequest;
+import io.kvorum.core.protocol.AdminMessages.StatusRequest;
+import io.kvorum.core.protocol.AdminMessages.StatusResponse;
+import io.kvorum.gossip.AppState;
+import io.kvorum.gossip.GossipMembership;
+import io.kvorum.gossip.Member;
+import io.kvorum.gossip.StatusValue;
+import io.kvorum.gossip.Tokens;
+import io.kvorum.ring.Ring;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The operator's requests ({@code bin/kvorum-admin}): the cluster's status as this node sees it,
+ * and the ring changes an operator starts here. A decommission answers once this node's ranges are
+ * on their new replicas; then {@code onRetired} stops the node.
+ */
+final class AdminService {
+    private final GossipMembership membership;
+    private final RingChanges ringChanges;
+    private final RangeStreamer streamer;
+    private final int replicationFactor;
+    private final Runnable onRetired;
+
+    AdminService(GossipMembership membership, RingChanges ringChanges, RangeStreamer streamer, int replicationFactor,
+                 Runnable onRetired) {
+        this.membership = membership;
+        this.ringChanges = ringChanges;
+        this.streamer = streamer;
+        this.replicationFactor = replicationFactor;
+        this.onRetired = onRetired;
+    }
+
+    /** The answer to an admin request, or null when {@code request} is not one. */
+    CompletionStage<? extends Message> handle(Message request) {
+        if (request instanceof StatusRequest) {
+            return CompletableFuture.completedFuture(status());
+        }
+        if (request instanceof DecommissionRequest) {
+            return ringChanges.decommission().thenApply(v -> {
+                onRetired.run();
+                return new AdminResponse("decommissioned " + membership.self()
+                        + ": its ranges are on their new replicas; the node is stopping");
+            });
+        }
+        if (request instanceof RemoveNodeRequest remove) {
+            NodeId dead = new NodeId(remove.nodeId());
+            return ringChanges.removeNode(dead).thenApply(v -> new AdminResponse("removed " + dead
+                    + ": its ranges are back to " + replicationFactor + " replicas"));
+        }
+        return null;
+    }
+
+    private StatusResponse status() {
+        Ring ring = membership.ring();
+        Ring pending = membership.pendingRing();
+        List<MemberRow> rows = new ArrayList<>();
+        for (Member m : membership.members()) {
+            StatusValue status = m.status();
+            String tokens = m.get(AppState.TOKENS);
+            int tokenCount = tokens == null || tokens.isEmpty() ? 0 : Tokens.parse(tokens).size();
+            Ring placing = ring.contains(m.node()) ? ring : pending;
+            rows.add(new MemberRow(m.node().value(), orEmpty(m.get(AppState.ADDRESS)),
+                    orEmpty(m.get(AppState.CLIENT_ADDRESS)), orEmpty(m.get(AppState.RACK)),
+                    status == null ? "?" : status.status().name(), membership.isUp(m.node()),
+                    parseLong(m.get(AppState.LOAD)), tokenCount,
+                    placing.contains(m.node()) ? placing.ownership().getOrDefault(m.node(), 0.0) : 0.0,
+                    placing.contains(m.node()) ? replicaShare(placing, m.node()) : 0.0,
+                    orEmpty(m.get(AppState.STREAMING))));
+        }
+        List<String> streams = new ArrayList<>();
+        for (StreamProgress p : streamer.sessions()) {
+            streams.add(describe(p));
+        }
+        return new StatusResponse(membership.self().value(), replicationFactor, rows,
+                ringChanges.running().orElse(""), streams);
+    }
+
+    /** One line per stream: what, state, how far. */
+    static String describe(StreamProgress p) {
+        return String.format(Locale.ROOT, "%s: %s, %d/%d ranges, %,d records, %,d bytes", p.description(),
+                p.state().name().toLowerCase(Locale.ROOT), p.rangesDone(), p.rangesTotal(), p.records(), p.bytes());
+    }
+
+    private double replicaShare(Ring ring, NodeId node) {
+        double total = 0;
+        for (TokenRange r : ring.replicaRanges(node, replicationFactor)) {
+            total += r.isFull() ? 0x1p64 : unsignedSize(r);
+        }
+        return total / 0x1p64;
+    }
+
+    private static double unsignedSize(TokenRange r) {
+        long size = r.end() - r.start();
+        return size >= 0 ? size : size + 0x1p64;
+    }
+
+    private static long parseLong(String text) {
+        try {
+            return text == null ? 0 : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    static InvalidRequestException unknown(Message request) {
+        return new InvalidRequestException("not a client request: " + request.getClass().getSimpleName());
+    }
+}
