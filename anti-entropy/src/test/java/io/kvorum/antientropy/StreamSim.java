@@ -127,6 +127,11 @@ final class StreamSim {
         }
 
         @Override
+        public long retainOnly(List<TokenRange> keep) {
+            return delegate.retainOnly(keep);
+        }
+
+        @Override
         public void apply(List<Record> records, Durability durability) {
             if (failApplies != null) {
                 throw failApplies;

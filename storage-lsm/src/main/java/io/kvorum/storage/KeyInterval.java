@@ -33,6 +33,12 @@ public record KeyInterval(Key fromInclusive, Key toExclusive) {
         return new KeyInterval(from, to);
     }
 
+    /** True when some key of {@code [first, last]} (in storage order) may lie in this interval. */
+    public boolean overlaps(Key first, Key last) {
+        return (fromInclusive == null || fromInclusive.compareTo(last) <= 0)
+                && (toExclusive == null || first.compareTo(toExclusive) < 0);
+    }
+
     public boolean contains(Key key) {
         return (fromInclusive == null || key.compareTo(fromInclusive) >= 0)
                 && (toExclusive == null || key.compareTo(toExclusive) < 0);

@@ -85,6 +85,22 @@ public final class MemoryReplicaStore implements ReplicaStore {
         };
     }
 
+    /** Exact: counts each dropped key once. Only the dropped runs of the map are visited. */
+    @Override
+    public long retainOnly(List<TokenRange> keep) {
+        TokenRangeSet kept = TokenRangeSet.of(keep);
+        checkOpen();
+        long dropped = 0;
+        for (KeyInterval i : kept.complement().intervals()) {
+            for (Iterator<Key> it = slice(i).keySet().iterator(); it.hasNext(); ) {
+                it.next();
+                it.remove();
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
     private NavigableMap<Key, List<Record>> slice(KeyInterval i) {
         NavigableMap<Key, List<Record>> m = records;
         if (i.fromInclusive() != null) {

@@ -9,7 +9,8 @@ import java.util.List;
  * A replica's records: what one node stores of the keys it replicates.
  *
  * <p>A store only ever takes the union of what it is given. It never decides between records,
- * never reads before writing and never drops a record that is not obsolete: that is what lets
+ * never reads before writing and never drops a record that is not obsolete (save whole keys it
+ * is told it no longer replicates, {@link #retainOnly}): that is what lets
  * read repair, hinted handoff, anti-entropy and streaming all be "send records, apply them".
  * Reads pass a key's records through {@link io.kvorum.core.Causality#resolve}, so callers see
  * only records that are not obsolete (including lone tombstones: interpreting them is the
@@ -59,6 +60,31 @@ public interface ReplicaStore extends AutoCloseable {
      * the call and may see some applied during iteration. The caller must close it.
      */
     CloseableIterator<Record> scan(TokenRange range);
+
+    /**
+     * Drops every record of every key whose token lies in none of {@code keep}: after a ring change
+     * the node no longer replicates those keys (Cassandra's {@code nodetool cleanup}). The records
+     * go physically, not by tombstones, since the keys' replicas keep theirs; this is the one
+     * operation that removes records that are not obsolete, and only ever whole keys.
+     *
+     * <p>It acts on every batch applied before the call began. A batch applied while it runs may
+     * survive even outside {@code keep}; a later call drops it. Meanwhile reads and writes go on,
+     * and a read of a key being dropped may return part of its records.
+     *
+     * <p>Idempotent. A crash part-way leaves every kept key intact; a dropped key may be back with
+     * some of its records, and calling again with the same ranges finishes the job.
+     *
+     * <p>Runs on the calling thread for as long as it takes (in a durable store, as long as
+     * rewriting the files that hold dropped keys); call it from a background executor.
+     *
+     * @param keep the ranges whose keys stay; they may overlap or wrap. Empty drops every key, a full
+     *             range keeps every key
+     * @return how many keys were dropped. A store that keeps a key in several files may count it
+     *         once per file, an upper bound; each implementation says whether its count is exact
+     * @throws IllegalArgumentException when {@code keep} or one of its ranges is null
+     * @throws StorageException when the store cannot write its files
+     */
+    long retainOnly(List<TokenRange> keep);
 
     /** Makes everything applied so far durable in the store's files, not only in its log. */
     void flush();

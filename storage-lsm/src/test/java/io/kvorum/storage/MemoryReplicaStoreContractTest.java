@@ -5,4 +5,9 @@ class MemoryReplicaStoreContractTest extends ReplicaStoreContract {
     protected ReplicaStore open() {
         return new MemoryReplicaStore(new RecordLimits(MAX_KEY_BYTES, MAX_VALUE_BYTES));
     }
+
+    @Override
+    protected boolean countsDroppedKeysExactly() {
+        return true;
+    }
 }

@@ -17,7 +17,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +46,11 @@ public abstract class ReplicaStoreContract {
     /** Moves everything applied so far to the store's lowest layer (flush and compact, if it has them). */
     protected void settle() {
         store.flush();
+    }
+
+    /** Whether {@link ReplicaStore#retainOnly} counts each dropped key once; otherwise at least once. */
+    protected boolean countsDroppedKeysExactly() {
+        return false;
     }
 
     @BeforeEach
@@ -217,6 +224,98 @@ public abstract class ReplicaStoreContract {
         assertThat(scan(TokenRange.full())).containsExactlyElementsOf(all);
     }
 
+    /** Random writes over 400 keys, spread over the store's layers: some settled, some flushed, the rest in memory. */
+    private void writeSpread(Random random, int writes, TreeMap<Key, List<Record>> model, Set<Key> everWritten) {
+        for (int i = 0; i < writes; i++) {
+            String key = "k" + random.nextInt(400);
+            List<Record> current = model.getOrDefault(Key.of(key), List.of());
+            VersionVector context = random.nextBoolean() ? Causality.join(current) : VersionVector.EMPTY;
+            Record r = write(key, random.nextBoolean() ? A : B, context, random.nextInt(10) == 0 ? null : "v" + i);
+            store.apply(r, Durability.PERIODIC);
+            model.merge(r.key(), List.of(r), Causality::merge);
+            everWritten.add(r.key());
+            if (i == writes / 4) {
+                settle();
+            } else if (i == writes / 2 || i == writes * 3 / 4) {
+                store.flush();
+            }
+        }
+    }
+
+    private void retainOnlyAndCheck(List<TokenRange> keep, TreeMap<Key, List<Record>> model, Set<Key> everWritten) {
+        long outside = model.keySet().stream().filter(k -> !inAny(keep, k)).count();
+        long dropped = store.retainOnly(keep);
+        model.keySet().removeIf(k -> !inAny(keep, k));
+        if (countsDroppedKeysExactly() || outside == 0) {
+            assertThat(dropped).as("keys dropped keeping %s", keep).isEqualTo(outside);
+        } else {
+            assertThat(dropped).as("keys dropped keeping %s", keep).isGreaterThanOrEqualTo(outside);
+        }
+        assertHoldsExactly(model, everWritten, "after retainOnly " + keep);
+    }
+
+    private static boolean inAny(List<TokenRange> ranges, Key key) {
+        return ranges.stream().anyMatch(r -> r.contains(key.token()));
+    }
+
+    /** Every key ever written reads as the model says (nothing when dropped), and a scan yields the model. */
+    private void assertHoldsExactly(TreeMap<Key, List<Record>> model, Set<Key> everWritten, String when) {
+        for (Key k : everWritten) {
+            assertThat(store.read(k)).as("read of %s %s", k, when).isEqualTo(model.getOrDefault(k, List.of()));
+        }
+        List<Record> all = new ArrayList<>();
+        model.values().forEach(all::addAll);
+        assertThat(scan(TokenRange.full())).as("scan of the ring %s", when).containsExactlyElementsOf(all);
+    }
+
+    @Test
+    void retainOnlyDropsExactlyTheKeysOutsideTheKeptRangesFromEveryLayer() {
+        Random random = new Random(11);
+        TreeMap<Key, List<Record>> model = new TreeMap<>();
+        Set<Key> everWritten = new TreeSet<>();
+        writeSpread(random, 1_600, model, everWritten);
+
+        retainOnlyAndCheck(List.of(TokenRange.full()), model, everWritten);
+        long[] tokens = model.keySet().stream().mapToLong(Key::token).toArray();
+        assertThat(tokens.length).isGreaterThan(300);
+        // Bounds on keys' own tokens, where exclusive start and inclusive end matter; one range wraps,
+        // and two overlap.
+        retainOnlyAndCheck(List.of(TokenRange.of(tokens[40], tokens[120]), TokenRange.of(tokens[100], tokens[130]),
+                TokenRange.of(tokens[280], tokens[15])), model, everWritten);
+        settle();
+        assertHoldsExactly(model, everWritten, "after settling the cleanup");
+
+        // Writes go on as before, also to dropped keys, and later cleanups drop what falls outside again.
+        for (int round = 0; round < 3; round++) {
+            writeSpread(random, 800, model, everWritten);
+            List<TokenRange> keep = new ArrayList<>();
+            long[] now = model.keySet().stream().mapToLong(Key::token).toArray();
+            for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
+                keep.add(TokenRange.of(random.nextBoolean() ? random.nextLong() : now[random.nextInt(now.length)],
+                        random.nextBoolean() ? random.nextLong() : now[random.nextInt(now.length)]));
+            }
+            retainOnlyAndCheck(keep, model, everWritten);
+            retainOnlyAndCheck(keep, model, everWritten); // idempotent: drops nothing more
+        }
+
+        retainOnlyAndCheck(List.of(), model, everWritten);
+        assertThat(model).isEmpty();
+        settle();
+        assertHoldsExactly(model, everWritten, "after settling an empty store");
+        Record again = write("k1", A, VersionVector.EMPTY, "back");
+        store.apply(again, Durability.PERIODIC);
+        assertThat(store.read(again.key())).containsExactly(again);
+        assertThat(scan(TokenRange.full())).containsExactly(again);
+    }
+
+    @Test
+    void retainOnlyRefusesNullRanges() {
+        List<TokenRange> withNull = new ArrayList<>();
+        withNull.add(null);
+        assertThatThrownBy(() -> store.retainOnly(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.retainOnly(withNull)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void aClosedStoreRefusesEverything() {
         store.close();
@@ -225,6 +324,7 @@ public abstract class ReplicaStoreContract {
         assertThatThrownBy(() -> store.apply(write("k", A, VersionVector.EMPTY, "v"), Durability.PERIODIC))
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> store.scan(TokenRange.full())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> store.retainOnly(List.of())).isInstanceOf(IllegalStateException.class);
     }
 
     protected List<Record> scan(TokenRange range) {

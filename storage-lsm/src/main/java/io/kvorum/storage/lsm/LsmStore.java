@@ -17,6 +17,7 @@ import io.kvorum.storage.KeyInterval;
 import io.kvorum.storage.RecordLimits;
 import io.kvorum.storage.ReplicaStore;
 import io.kvorum.storage.StorageException;
+import io.kvorum.storage.TokenRangeSet;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -67,6 +69,13 @@ import org.slf4j.LoggerFactory;
  * {@code storage.compaction_throughput_bytes_per_second}. Merging resolves each key, so obsolete
  * records disappear; a tombstone goes only once {@code storage.tombstone_gc_grace_ms} has passed
  * and no memtable or other table may still hold its key.
+ *
+ * <p><b>Cleanup.</b> {@link #retainOnly} flushes, then visits every table whose key span is not
+ * wholly inside the kept ranges, one at a time under the compaction lock: a table with no dropped key
+ * stays, one with only dropped keys is deleted, any other is rewritten without them. Each table is
+ * replaced through a {@link CompactionTxn} like a compaction's, so a crash leaves it old or new.
+ * Background compaction goes on between tables and drops the same keys from any table the cleanup
+ * has still to visit, so that a table merged away before its turn is cleaned all the same.
  *
  * <p><b>Crashes.</b> A flushed table records the last log segment it covers, so replay skips what
  * was flushed; a table is written under a temporary name and renamed only once durable; a
@@ -115,7 +124,12 @@ public final class LsmStore implements ReplicaStore {
     /** Serialises memtable switches; {@link #flushed} wakes writers waiting for a flush slot. */
     private final ReentrantLock switchLock = new ReentrantLock();
     private final Condition flushed = switchLock.newCondition();
+    /** Held by each compaction and by each step of a cleanup: no table is compacted and cleaned at once. */
     private final ReentrantLock compactionLock = new ReentrantLock();
+    /** One {@link #retainOnly} at a time. */
+    private final ReentrantLock cleanupLock = new ReentrantLock();
+    /** The running cleanup, or null; written under {@link #compactionLock}, read by compactions under it. */
+    private volatile Cleanup cleanup;
     /** Signalled whenever a compaction lowers the table count, for flushes waiting under max_open_files. */
     private final Object tableSlots = new Object();
     private final AtomicInteger compactionRequests = new AtomicInteger();
@@ -790,10 +804,20 @@ public final class LsmStore implements ReplicaStore {
             }
         }
         List<Iterator<KeyGroup>> sources = new ArrayList<>();
+        List<KeptOnly> cleaned = new ArrayList<>();
+        Cleanup running = cleanup;
         long replayedThrough = -1;
         long inputBytes = 0;
         for (SSTableReader t : inputs) {
-            sources.add(t.scan(new KeyInterval(null, null)));
+            Iterator<KeyGroup> source = t.scan(new KeyInterval(null, null));
+            if (running != null && running.suspects.contains(t)) {
+                // The cleanup has yet to visit this table: drop its keys here, or they would move
+                // into an output that the cleanup no longer looks at.
+                KeptOnly kept = new KeptOnly(source, running.keep);
+                cleaned.add(kept);
+                source = kept;
+            }
+            sources.add(source);
             replayedThrough = Math.max(replayedThrough, t.metadata().replayedThroughSegment());
             inputBytes += t.sizeBytes();
         }
@@ -844,10 +868,32 @@ public final class LsmStore implements ReplicaStore {
             rollBack(txn, outputs);
             throw e;
         }
+        install(inputSet, outputs, txn);
+        long droppedKeys = 0;
+        for (KeptOnly k : cleaned) {
+            droppedKeys += k.droppedKeys;
+        }
+        if (running != null) {
+            running.keysDropped += droppedKeys;
+        }
+        compactionCount.increment();
+        long outputBytes = outputs.stream().mapToLong(SSTableReader::sizeBytes).sum();
+        log.info("Compacted {} SSTables ({} bytes) into {} at level {} ({} bytes{}) in {} ms", inputs.size(),
+                inputBytes, outputs, c.outputLevel(), outputBytes,
+                cleaned.isEmpty() ? "" : "; dropped " + droppedKeys + " keys for the running cleanup",
+                TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - start));
+        return true;
+    }
+
+    /**
+     * [compactionLock held] Puts the committed {@code outputs} of {@code txn} in the view in place of
+     * {@code inputs}, whose files go once the last reader lets go, and then the log.
+     */
+    private void install(Collection<SSTableReader> inputs, List<SSTableReader> outputs, CompactionTxn txn) {
         synchronized (viewLock) {
             View v = view;
             List<SSTableReader> tables = new ArrayList<>(v.tables);
-            tables.removeAll(inputSet);
+            tables.removeAll(inputs);
             tables.addAll(outputs);
             tables.sort(Comparator.comparingLong(SSTableReader::generation).reversed());
             view = new View(v.active, v.frozen, List.copyOf(tables));
@@ -866,11 +912,6 @@ public final class LsmStore implements ReplicaStore {
         synchronized (tableSlots) {
             tableSlots.notifyAll();
         }
-        compactionCount.increment();
-        long outputBytes = outputs.stream().mapToLong(SSTableReader::sizeBytes).sum();
-        log.info("Compacted {} SSTables ({} bytes) into {} at level {} ({} bytes) in {} ms", inputs.size(), inputBytes,
-                outputs, c.outputLevel(), outputBytes, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - start));
-        return true;
     }
 
     /** Undoes an unfinished compaction in process: its outputs go, then its log. */
@@ -926,6 +967,231 @@ public final class LsmStore implements ReplicaStore {
         return false;
     }
 
+    // ---------------------------------------------------------------- cleanup
+
+    /**
+     * One running {@link #retainOnly}. The set of tables it has still to visit and its tallies are
+     * guarded by {@link #compactionLock}, under which both the cleanup and compactions touch them.
+     */
+    private static final class Cleanup {
+        final TokenRangeSet keep;
+        final List<KeyInterval> keptIntervals;
+        final List<KeyInterval> droppedIntervals;
+        /** Tables present when the cleanup began whose key span reaches outside {@link #keep}. */
+        final Set<SSTableReader> suspects = new HashSet<>();
+        long keysDropped;
+        int rewritten;
+        int deleted;
+        int untouched;
+        int mergedByCompaction;
+
+        Cleanup(TokenRangeSet keep) {
+            this.keep = keep;
+            this.keptIntervals = keep.intervals();
+            this.droppedIntervals = keep.complement().intervals();
+        }
+    }
+
+    /** A table's key groups without those outside the kept ranges, counting what it leaves out. */
+    private static final class KeptOnly extends LookaheadIterator<KeyGroup> {
+        private final Iterator<KeyGroup> source;
+        private final TokenRangeSet keep;
+        long droppedKeys;
+
+        KeptOnly(Iterator<KeyGroup> source, TokenRangeSet keep) {
+            this.source = source;
+            this.keep = keep;
+        }
+
+        @Override
+        protected KeyGroup computeNext() {
+            while (source.hasNext()) {
+                KeyGroup g = source.next();
+                if (keep.contains(g.key().token())) {
+                    return g;
+                }
+                droppedKeys++;
+            }
+            return null;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Flushes the memtables first, then visits each table whose key span is not wholly inside
+     * {@code keep}, oldest first, each under the compaction lock (so background compaction runs
+     * between tables, never on the table being cleaned): a table without dropped keys stays as it
+     * is, one with only dropped keys is deleted, any other is rewritten at its level without them,
+     * paced by {@code storage.compaction_throughput_bytes_per_second}. Each replacement is a
+     * {@link CompactionTxn} of one input and at most one output, so a crash leaves that table old or
+     * new. A compaction that merges a table before the cleanup reaches it drops the same keys from it.
+     *
+     * <p>The count is of (key, table) pairs: a key held by several tables counts once for each, so
+     * it is an upper bound on the distinct keys dropped (exact when each key was in one table).
+     *
+     * <p>An I/O error or a corrupt block stops the store, as in a compaction.
+     *
+     * @throws IllegalStateException when the store is closed, or closes before the cleanup is done
+     */
+    @Override
+    public long retainOnly(List<TokenRange> keep) {
+        TokenRangeSet kept = TokenRangeSet.of(keep);
+        checkUsable();
+        cleanupLock.lock();
+        try {
+            checkUsable(); // it may have closed while this call waited for another cleanup
+            long start = clock.nanoTime();
+            flushAll();
+            checkUsable();
+            Cleanup c = new Cleanup(kept);
+            long bytesBefore;
+            List<SSTableReader> suspects = new ArrayList<>();
+            compactionLock.lock();
+            try {
+                List<SSTableReader> tables = view.tables;
+                bytesBefore = totalBytes(tables);
+                for (SSTableReader t : tables) {
+                    if (!kept.containsAll(t.firstKey().token(), t.lastKey().token())) {
+                        suspects.add(t);
+                    }
+                }
+                c.untouched = tables.size() - suspects.size();
+                c.suspects.addAll(suspects);
+                cleanup = c;
+            } finally {
+                compactionLock.unlock();
+            }
+            // Oldest first: under size-tiered compaction they are the largest, the least likely to be
+            // merged (and so cleaned) by a compaction meanwhile.
+            suspects.sort(Comparator.comparingLong(SSTableReader::generation));
+            try {
+                for (SSTableReader t : suspects) {
+                    if (!cleanOne(t, c)) {
+                        break;
+                    }
+                    crashPoints.reached(CrashPoints.CLEANUP_TABLE_DONE);
+                }
+            } catch (RuntimeException | Error e) {
+                fail("cleanup", e);
+            } finally {
+                compactionLock.lock();
+                try {
+                    cleanup = null;
+                } finally {
+                    compactionLock.unlock();
+                }
+            }
+            checkUsable();
+            log.info("Cleaned up store {}, keeping {}: rewrote {} SSTables, deleted {}, left {} untouched, {} merged"
+                            + " meanwhile by compactions; dropped {} keys; SSTables {} bytes before, {} after; in {} ms",
+                    dir, kept, c.rewritten, c.deleted, c.untouched, c.mergedByCompaction, c.keysDropped, bytesBefore,
+                    totalBytes(view.tables), TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - start));
+            return c.keysDropped;
+        } finally {
+            cleanupLock.unlock();
+        }
+    }
+
+    /** Cleans one table under the compaction lock; false when the store is stopping or stopped. */
+    private boolean cleanOne(SSTableReader t, Cleanup c) {
+        compactionLock.lock();
+        try {
+            if (stopping || failure != null) {
+                return false;
+            }
+            // Tables leave the view only under this lock: if it is there now, it stays until we are done.
+            if (!view.tables.contains(t) || !t.tryRef()) {
+                c.mergedByCompaction++;
+                return true;
+            }
+            try {
+                return cleanReferenced(t, c);
+            } finally {
+                c.suspects.remove(t);
+                t.unref();
+            }
+        } finally {
+            compactionLock.unlock();
+        }
+    }
+
+    /** [compactionLock held, {@code t} referenced] Replaces {@code t} by its kept keys; false when stopped. */
+    private boolean cleanReferenced(SSTableReader t, Cleanup c) {
+        Key first = t.firstKey();
+        Key last = t.lastKey();
+        boolean keepsSome = c.keep.intersects(first.token(), last.token());
+        if (keepsSome && !holdsAny(t, c.droppedIntervals)) {
+            // Its span straddles dropped ranges but no key falls in them: rewriting would copy it.
+            c.untouched++;
+            return true;
+        }
+        CompactionTxn txn = CompactionTxn.begin(tableDir, nextGeneration.getAndIncrement(),
+                new long[] {t.generation()});
+        List<SSTableReader> outputs = new ArrayList<>(1);
+        SSTableWriter writer = null;
+        try {
+            if (keepsSome) {
+                for (KeyInterval interval : c.keptIntervals) {
+                    if (!interval.overlaps(first, last)) {
+                        continue;
+                    }
+                    for (Iterator<KeyGroup> groups = t.scan(interval); groups.hasNext(); ) {
+                        if (stopping) {
+                            log.info("Cleanup of {} stopped: the store is closing", t);
+                            if (writer != null) {
+                                writer.abort();
+                            }
+                            rollBack(txn, outputs);
+                            return false;
+                        }
+                        KeyGroup g = groups.next();
+                        if (writer == null) {
+                            long generation = nextGeneration.getAndIncrement();
+                            txn.addOutput(generation);
+                            writer = SSTableWriter.create(tableDir, generation, (int) options.blockBytes(),
+                                    options.bloomBitsPerKey(), compactionLimiter);
+                        }
+                        writer.append(g.key(), g.records());
+                    }
+                }
+                if (writer != null) {
+                    // Same level and a sub-span of the input: a leveled store's levels stay disjoint.
+                    outputs.add(writer.finish(t.metadata().replayedThroughSegment(), t.level(), cache));
+                    writer = null;
+                }
+            }
+            crashPoints.reached(CrashPoints.CLEANUP_OUTPUT_WRITTEN);
+            txn.commit();
+            crashPoints.reached(CrashPoints.CLEANUP_COMMITTED);
+        } catch (RuntimeException e) {
+            if (writer != null) {
+                writer.abort();
+            }
+            rollBack(txn, outputs);
+            throw e;
+        }
+        long keptKeys = outputs.isEmpty() ? 0 : outputs.get(0).metadata().keyCount();
+        c.keysDropped += t.metadata().keyCount() - keptKeys;
+        if (outputs.isEmpty()) {
+            c.deleted++;
+        } else {
+            c.rewritten++;
+        }
+        install(List.of(t), outputs, txn);
+        return true;
+    }
+
+    /** True when {@code t} has a key in one of {@code intervals}; reads at most a block or two per interval. */
+    private static boolean holdsAny(SSTableReader t, List<KeyInterval> intervals) {
+        for (KeyInterval i : intervals) {
+            if (i.overlaps(t.firstKey(), t.lastKey()) && t.scan(i).hasNext()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ---------------------------------------------------------------- lifecycle
 
     /** Flushes memtables, stops compaction, syncs and closes the log and every file. Idempotent. */
@@ -947,6 +1213,10 @@ public final class LsmStore implements ReplicaStore {
             tableSlots.notifyAll();
         }
         shutdownOwnedThreads();
+        // A major compaction or a cleanup runs on its caller's thread: wait until it has seen that
+        // the store is stopping and let go of its tables, before they are released under it.
+        compactionLock.lock();
+        compactionLock.unlock();
         commitLog.close();
         releaseFiles();
         log.info("Closed store {}", dir);

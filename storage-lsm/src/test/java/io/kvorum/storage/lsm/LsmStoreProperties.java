@@ -1,7 +1,9 @@
 package io.kvorum.storage.lsm;
 
+import io.kvorum.core.TokenRange;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -9,14 +11,16 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.state.Action;
 import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.Transformer;
 
 /**
  * The LSM store against a model, under random sequences of writes, reads, scans, flushes,
- * compactions, clean restarts and crashes that cut the commit log's unsynced tail at a random
- * byte (see {@link StoreHarness} for what is checked).
+ * compactions, cleanups (some with a compaction in their middle), clean restarts, crashes that
+ * cut the commit log's unsynced tail at a random byte, and crashes at a step of a cleanup (see
+ * {@link StoreHarness} for what is checked).
  */
 class LsmStoreProperties {
 
@@ -62,6 +66,8 @@ class LsmStoreProperties {
                 .withAction(1, Action.just(Transformer.mutate("compact", h -> run(h, "compact", h::compact))))
                 .withAction(1, Action.just(Transformer.mutate("reopen", h -> run(h, "reopen", h::reopen))))
                 .withAction(2, new CrashAction())
+                .withAction(2, new RetainAction())
+                .withAction(1, new CrashingRetainAction())
                 .withMaxTransformations(40);
     }
 
@@ -108,6 +114,51 @@ class LsmStoreProperties {
                     Arbitraries.integers().between(0, StoreHarness.KEYS - 1).map(i -> StoreHarness.key(i).token()));
             return Combinators.combine(tokens, tokens)
                     .as((s, e) -> Transformer.mutate("scan (" + s + ", " + e + "]", h -> h.scan(s, e)));
+        }
+    }
+
+    /** Ranges to keep: none, the whole ring, or one to three ranges with ends on keys' tokens or anywhere. */
+    private static Arbitrary<List<TokenRange>> keptRanges() {
+        Arbitrary<Long> tokens = Arbitraries.oneOf(Arbitraries.longs(),
+                Arbitraries.integers().between(0, StoreHarness.KEYS - 1).map(i -> StoreHarness.key(i).token()));
+        Arbitrary<TokenRange> range = Combinators.combine(tokens, tokens).as(TokenRange::of);
+        return Arbitraries.frequencyOf(
+                Tuple.of(1, Arbitraries.just(List.<TokenRange>of())),
+                Tuple.of(1, Arbitraries.just(List.of(TokenRange.full()))),
+                Tuple.of(8, range.list().ofMinSize(1).ofMaxSize(3)));
+    }
+
+    private static final class RetainAction implements Action.Independent<StoreHarness> {
+        @Override
+        public Arbitrary<Transformer<StoreHarness>> transformer() {
+            return Combinators.combine(keptRanges(), Arbitraries.of(false, false, true))
+                    .as((keep, compactMidway) -> {
+                        String d = "retainOnly " + keep + (compactMidway ? " with a compaction midway" : "");
+                        return Transformer.mutate(d, h -> {
+                            h.note(d);
+                            h.retainOnly(keep, compactMidway);
+                        });
+                    });
+        }
+    }
+
+    private static final class CrashingRetainAction implements Action.Independent<StoreHarness> {
+        @Override
+        public Arbitrary<Transformer<StoreHarness>> transformer() {
+            Arbitrary<String> points = Arbitraries.of(CrashPoints.CLEANUP_OUTPUT_WRITTEN,
+                    CrashPoints.CLEANUP_COMMITTED, CrashPoints.CLEANUP_TABLE_DONE);
+            return Combinators.combine(keptRanges(), points, Arbitraries.integers().between(1, 3), Arbitraries.longs())
+                    .as((keep, point, nth, seed) -> {
+                        String d = "retainOnly " + keep + " crashing at " + point + " #" + nth + " (" + seed + ")";
+                        return Transformer.mutate(d, h -> {
+                            h.note(d);
+                            try {
+                                h.crashDuringRetainOnly(keep, point, nth, seed);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        });
+                    });
         }
     }
 

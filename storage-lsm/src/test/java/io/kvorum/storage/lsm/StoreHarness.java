@@ -13,27 +13,35 @@ import io.kvorum.core.TokenRange;
 import io.kvorum.core.VersionVector;
 import io.kvorum.storage.CloseableIterator;
 import io.kvorum.storage.Durability;
+import io.kvorum.storage.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * An LSM store under test next to a model of what it must hold: the sequence of batches applied,
- * and how many of them must survive a crash (everything up to the last durable write, flush or
- * clean close).
+ * An LSM store under test next to a model of what it must hold: the sequence of events applied
+ * (batches, and cleanups that keep only some token ranges), and how many of them must survive a
+ * crash (everything up to the last durable write, flush, cleanup or clean close).
  *
  * <p>After a crash the check is exact. The commit log loses a suffix of whole entries, so the
- * recovered store must equal the model after some prefix of the batches, and that prefix must
- * include every batch that had to survive. A record from nowhere, a lost durable write, a half
- * batch or a hole in the middle all fail it.
+ * recovered store must equal the model after some prefix of the events, and that prefix must
+ * include every event that had to survive. A record from nowhere, a lost durable write, a half
+ * batch or a hole in the middle all fail it. A cleanup flushes before it drops anything, so it is
+ * always in the prefix that must survive.
+ *
+ * <p>A crash in the middle of a cleanup is weaker by contract: every kept key must be exact, and a
+ * dropped key may come back with some of the records it ever had, until the cleanup runs again.
  */
 final class StoreHarness implements AutoCloseable {
     static final int KEYS = 12;
@@ -42,7 +50,7 @@ final class StoreHarness implements AutoCloseable {
     private final Path dir;
     private final LsmOptions options;
     private LsmStore store;
-    private final List<List<Record>> batches = new ArrayList<>();
+    private final List<Event> events = new ArrayList<>();
     private int mustSurvive;
     private TreeMap<Key, List<Record>> model = new TreeMap<>();
     private long counter;
@@ -75,6 +83,31 @@ final class StoreHarness implements AutoCloseable {
         return Key.of("key-" + i);
     }
 
+    /** What happened to the store, in order; replaying a prefix gives the state after it. */
+    private sealed interface Event {
+        void applyTo(TreeMap<Key, List<Record>> state);
+    }
+
+    private record Batch(List<Record> records) implements Event {
+        @Override
+        public void applyTo(TreeMap<Key, List<Record>> state) {
+            for (Record r : records) {
+                state.merge(r.key(), List.of(r), Causality::merge);
+            }
+        }
+    }
+
+    private record Retain(List<TokenRange> keep) implements Event {
+        @Override
+        public void applyTo(TreeMap<Key, List<Record>> state) {
+            state.keySet().removeIf(k -> !keeps(k));
+        }
+
+        boolean keeps(Key k) {
+            return keep.stream().anyMatch(r -> r.contains(k.token()));
+        }
+    }
+
     /**
      * Applies a batch of writes to the given keys. A write reads the key first (as a client with a
      * context would) when {@code readFirst}, else writes blind.
@@ -90,12 +123,9 @@ final class StoreHarness implements AutoCloseable {
                     : Record.value(k, dot, context, startMillis + counter, value(counter, valueBytes[i])));
         }
         store.apply(batch, durable ? Durability.DURABLE : Durability.PERIODIC);
-        batches.add(batch);
-        for (Record r : batch) {
-            model.merge(r.key(), List.of(r), Causality::merge);
-        }
+        record(new Batch(batch));
         if (durable) {
-            mustSurvive = batches.size();
+            mustSurvive = events.size();
         }
     }
 
@@ -127,10 +157,130 @@ final class StoreHarness implements AutoCloseable {
         assertThat(actual).as("scan %s after %s", range, log).isEqualTo(expected);
     }
 
+    private void record(Event e) {
+        events.add(e);
+        e.applyTo(model);
+    }
+
     void flush() {
         store.flush();
-        mustSurvive = batches.size();
+        mustSurvive = events.size();
         assertLevelsDisjoint();
+    }
+
+    /**
+     * Keeps only the keys of {@code keep}. With {@code compactMidway} a major compaction runs between
+     * two tables of the cleanup, merging tables it has not reached yet.
+     */
+    void retainOnly(List<TokenRange> keep, boolean compactMidway) {
+        retainOnly(keep, compactMidway, true);
+    }
+
+    /** As above; with {@code !countKnown} part of the keys may already be gone, so the count is not checked. */
+    private void retainOnly(List<TokenRange> keep, boolean compactMidway, boolean countKnown) {
+        Retain retain = new Retain(keep);
+        long outside = model.keySet().stream().filter(k -> !retain.keeps(k)).count();
+        boolean[] compacted = {false};
+        if (compactMidway) {
+            store.crashPoints = point -> {
+                if (point.equals(CrashPoints.CLEANUP_TABLE_DONE) && !compacted[0]) {
+                    compacted[0] = true;
+                    store.compact();
+                }
+            };
+        }
+        long dropped;
+        try {
+            dropped = store.retainOnly(keep);
+        } finally {
+            store.crashPoints = CrashPoints.NONE;
+        }
+        record(retain);
+        mustSurvive = events.size();
+        if (!countKnown) {
+            assertThat(dropped).isNotNegative();
+        } else if (outside == 0) {
+            assertThat(dropped).as("keys dropped keeping %s after %s", keep, log).isZero();
+        } else {
+            assertThat(dropped).as("keys dropped keeping %s after %s", keep, log).isGreaterThanOrEqualTo(outside);
+        }
+        assertThat(state()).as("state after retainOnly %s, after %s", keep, log).isEqualTo(model);
+        assertLevelsDisjoint();
+    }
+
+    /**
+     * Starts a cleanup and crashes the store the {@code nth} time it reaches {@code point} (if it gets
+     * that far), cutting the log as {@link #crash} does. Every kept key must then be exact and every
+     * dropped key hold only records it once had; running the cleanup again must give the model.
+     */
+    void crashDuringRetainOnly(List<TokenRange> keep, String point, int nth, long seed) throws IOException {
+        Retain retain = new Retain(keep);
+        int[] seen = {0};
+        store.crashPoints = p -> {
+            if (p.equals(point) && ++seen[0] == nth) {
+                throw new SimulatedCrash(p);
+            }
+        };
+        boolean crashed;
+        long dropped = 0;
+        try {
+            dropped = store.retainOnly(keep);
+            crashed = false;
+        } catch (StorageException e) {
+            assertThat(e).hasMessageContaining("simulated crash");
+            crashed = true;
+        } finally {
+            store.crashPoints = CrashPoints.NONE;
+        }
+        if (crashed) {
+            // The cleanup flushed first: everything before it is in tables and must be there.
+            mustSurvive = events.size();
+            CrashSimulator.crash(store, new Random(seed));
+            store = open();
+            TreeMap<Key, List<Record>> recovered = state();
+            TreeMap<Key, List<Record>> cleaned = new TreeMap<>(model);
+            retain.applyTo(cleaned);
+            Map<Key, Set<Record>> ever = everApplied();
+            for (Key k : recovered.keySet()) {
+                if (retain.keeps(k)) {
+                    continue;
+                }
+                assertThat(ever.getOrDefault(k, Set.of()))
+                        .as("records of dropped key %s after a crash at %s #%d of a cleanup, after %s", k, point, nth,
+                                log)
+                        .containsAll(recovered.get(k));
+            }
+            recovered.keySet().removeIf(k -> !retain.keeps(k));
+            assertThat(recovered).as("kept keys after a crash at %s #%d of a cleanup keeping %s, after %s", point, nth,
+                    keep, log).isEqualTo(cleaned);
+            log.add("rerun of the cleanup");
+            retainOnly(keep, false, false);
+        } else {
+            // Fewer than nth tables to clean: it finished, and running it again drops nothing.
+            long outside = model.keySet().stream().filter(k -> !retain.keeps(k)).count();
+            assertThat(dropped).isGreaterThanOrEqualTo(outside);
+            record(retain);
+            mustSurvive = events.size();
+            retainOnly(keep, false, true);
+        }
+    }
+
+    private Map<Key, Set<Record>> everApplied() {
+        Map<Key, Set<Record>> out = new HashMap<>();
+        for (Event e : events) {
+            if (e instanceof Batch b) {
+                for (Record r : b.records()) {
+                    out.computeIfAbsent(r.key(), k -> new HashSet<>()).add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    static final class SimulatedCrash extends Error {
+        SimulatedCrash(String point) {
+            super("simulated crash at " + point);
+        }
     }
 
     void compact() {
@@ -155,7 +305,7 @@ final class StoreHarness implements AutoCloseable {
     void reopen() {
         store.close();
         store = open();
-        mustSurvive = batches.size();
+        mustSurvive = events.size();
         assertThat(state()).as("state after clean reopen, after %s", log).isEqualTo(model);
     }
 
@@ -165,26 +315,20 @@ final class StoreHarness implements AutoCloseable {
         TreeMap<Key, List<Record>> recovered = state();
         TreeMap<Key, List<Record>> candidate = new TreeMap<>();
         for (int i = 0; i < mustSurvive; i++) {
-            applyTo(candidate, batches.get(i));
+            events.get(i).applyTo(candidate);
         }
         int survived = mustSurvive;
-        while (!candidate.equals(recovered) && survived < batches.size()) {
-            applyTo(candidate, batches.get(survived++));
+        while (!candidate.equals(recovered) && survived < events.size()) {
+            events.get(survived++).applyTo(candidate);
         }
         assertThat(recovered)
                 .as("after a crash cutting the log at segment %d offset %d, the store must equal the model after"
-                                + " some prefix of at least %d of the %d batches; history %s", cut >>> 32,
-                        cut & 0xffffffffL, mustSurvive, batches.size(), log)
+                                + " some prefix of at least %d of the %d events; history %s", cut >>> 32,
+                        cut & 0xffffffffL, mustSurvive, events.size(), log)
                 .isEqualTo(candidate);
-        batches.subList(survived, batches.size()).clear();
+        events.subList(survived, events.size()).clear();
         model = candidate;
         mustSurvive = survived;
-    }
-
-    private static void applyTo(TreeMap<Key, List<Record>> state, List<Record> batch) {
-        for (Record r : batch) {
-            state.merge(r.key(), List.of(r), Causality::merge);
-        }
     }
 
     private TreeMap<Key, List<Record>> state() {
@@ -225,6 +369,6 @@ final class StoreHarness implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "StoreHarness{" + batches.size() + " batches, " + mustSurvive + " must survive}";
+        return "StoreHarness{" + events.size() + " events, " + mustSurvive + " must survive}";
     }
 }
