@@ -1,5 +1,6 @@
 package io.kvorum.node;
 
+import io.kvorum.client.AdminClient;
 import io.kvorum.client.KvorumClient;
 import io.kvorum.core.testing.Await;
 import java.io.IOException;
@@ -26,25 +27,39 @@ final class LocalCluster implements AutoCloseable {
     static final int CLIENT_PORT = 19100;
 
     private final Path dir;
+    /** The founding nodes, 0 .. founders-1: the seeds. Nodes started later join through them. */
+    private final int founders;
     private final int size;
     private final int firstAddress;
+    private final List<String> extraFlags;
     private final Process[] processes;
 
-    private LocalCluster(Path dir, int size, int firstAddress) {
+    private LocalCluster(Path dir, int founders, int capacity, int firstAddress, List<String> extraFlags) {
         this.dir = dir;
-        this.size = size;
+        this.founders = founders;
+        this.size = capacity;
         this.firstAddress = firstAddress;
-        this.processes = new Process[size];
+        this.extraFlags = List.copyOf(extraFlags);
+        this.processes = new Process[capacity];
     }
 
     /** Starts {@code size} nodes on 127.0.0.{firstAddress}.. and waits until every one serves clients. */
     static LocalCluster start(Path dir, int size, int firstAddress) {
-        LocalCluster c = new LocalCluster(dir, size, firstAddress);
+        return start(dir, size, firstAddress, size, List.of());
+    }
+
+    /**
+     * Starts {@code founders} founding nodes on 127.0.0.{firstAddress}.., with room for
+     * {@code capacity} nodes in all (the rest join later, {@link #startNode}), every node with
+     * {@code extraFlags}; waits until every founder serves clients and sees the others up.
+     */
+    static LocalCluster start(Path dir, int founders, int firstAddress, int capacity, List<String> extraFlags) {
+        LocalCluster c = new LocalCluster(dir, founders, capacity, firstAddress, extraFlags);
         try {
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < founders; i++) {
                 c.startNode(i);
             }
-            c.awaitReady();
+            c.awaitReady(founders);
             return c;
         } catch (RuntimeException | Error e) {
             c.close();
@@ -60,10 +75,13 @@ final class LocalCluster implements AutoCloseable {
         return host(node) + ":" + CLIENT_PORT;
     }
 
+    /** The client addresses of the nodes running now (all of them before any has started). */
     List<String> clientAddresses() {
         List<String> all = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            all.add(clientAddress(i));
+            if (isRunning(i)) {
+                all.add(clientAddress(i));
+            }
         }
         return all;
     }
@@ -78,9 +96,9 @@ final class LocalCluster implements AutoCloseable {
 
     /** The command line that starts node {@code node}, as bin/kvorum-node builds it. */
     List<String> command(int node, List<String> extraFlags) {
-        // Every node of the starting cluster is a seed, so the cluster founds itself at once.
+        // Every founding node is a seed, so the cluster founds itself at once; later nodes join.
         StringBuilder seeds = new StringBuilder();
-        for (int i = 0; i < size; i++) {
+        for (int i = 0; i < founders; i++) {
             seeds.append(i == 0 ? "" : ",").append(host(i)).append(':').append(INTERNODE_PORT);
         }
         Path jar = Path.of("target", "kvorum.jar").toAbsolutePath();
@@ -95,6 +113,7 @@ final class LocalCluster implements AutoCloseable {
                 "--node.data_dir=" + nodeDir(node).resolve("data"),
                 "--storage.memtable_max_bytes=8MiB", "--storage.block_cache_bytes=16MiB",
                 "--node.storage_threads=2"));
+        cmd.addAll(this.extraFlags);
         cmd.addAll(extraFlags);
         return cmd;
     }
@@ -129,29 +148,41 @@ final class LocalCluster implements AutoCloseable {
 
     /** Waits until every running node serves clients and sees every member in its ring, up. */
     void awaitReady() {
+        awaitReady(size);
+    }
+
+    /** Waits until every running node serves clients and sees {@code members} members in its ring, all up. */
+    void awaitReady(int members) {
         for (int i = 0; i < size; i++) {
-            if (processes[i] != null && processes[i].isAlive()) {
+            if (isRunning(i)) {
                 awaitClientPort(i);
             }
         }
         for (int i = 0; i < size; i++) {
-            if (processes[i] == null || !processes[i].isAlive()) {
+            if (!isRunning(i)) {
                 continue;
             }
-            try (KvorumClient client = KvorumClient.builder().seeds(clientAddress(i))
-                    .requestTimeout(Duration.ofSeconds(5)).build()) {
-                int node = i;
-                Await.until("node " + (node + 1) + "'s ring shows " + size + " members up", Duration.ofSeconds(60),
-                        () -> {
-                            try {
-                                var members = client.fetchRing().members();
-                                return members.size() == size && members.stream().allMatch(m -> m.up());
-                            } catch (RuntimeException e) {
-                                return false;
-                            }
-                        });
-            }
+            // Asked of node i itself (the routing client may ask any node): NORMAL members only, all up.
+            int node = i;
+            Await.until("node " + (node + 1) + " sees " + members + " NORMAL members, all up", Duration.ofSeconds(120),
+                    () -> {
+                        try (AdminClient admin = AdminClient.connect(clientAddress(node), Duration.ofSeconds(2))) {
+                            var rows = admin.status(Duration.ofSeconds(2)).members();
+                            long normal = rows.stream().filter(m -> m.status().equals("NORMAL")).count();
+                            boolean changing = rows.stream().anyMatch(m -> m.status().equals("JOINING")
+                                    || m.status().equals("LEAVING") || m.status().equals("REMOVING"));
+                            return normal == members && !changing && rows.stream()
+                                    .filter(m -> m.status().equals("NORMAL")).allMatch(m -> m.up());
+                        } catch (RuntimeException e) {
+                            return false;
+                        }
+                    });
         }
+    }
+
+    /** Waits until node {@code node}'s process has exited (a decommissioned node stops by itself). */
+    void awaitStopped(int node, Duration within) {
+        Await.until("node " + (node + 1) + " stops", within, () -> !isRunning(node));
     }
 
     /** kill -9. */
