@@ -200,44 +200,50 @@ public final class GossipMembership implements Membership {
     }
 
     /**
-     * Completes once every member this node believes up holds {@code node}'s status as this node
-     * does: asked directly, every {@code pollMs}, so that a ring change starts only once every
-     * coordinator that can be reached routes by it. Fails after {@code timeoutMs}, naming who lags.
+     * Completes once every member this node believes up holds all of {@code node}'s state that this
+     * node holds now (its generation, and at least its version): asked directly, every
+     * {@code pollMs}, so that a ring change starts only once every coordinator that can be reached
+     * routes by it. Versions, not status text, decide: a joining node's announcement of its tokens
+     * leaves its status JOINING, as it was. Fails after {@code timeoutMs}, naming who lags.
      */
     public CompletableFuture<Void> awaitStatusSeenByLiveMembers(NodeId node, long pollMs, long timeoutMs) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         long deadline = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        pollSeen(node, pollMs, deadline, timeoutMs, done);
+        pollSeen(node, gossiper.versionOf(node), pollMs, deadline, timeoutMs, done);
         return done;
     }
 
-    private void pollSeen(NodeId node, long pollMs, long deadlineNanos, long timeoutMs, CompletableFuture<Void> done) {
-        String expected = member(node).map(m -> m.get(AppState.STATUS)).orElse("");
-        List<CompletableFuture<String>> answers = new ArrayList<>();
+    private void pollSeen(NodeId node, GossipMessages.StatusAnswer expected, long pollMs, long deadlineNanos,
+                          long timeoutMs, CompletableFuture<Void> done) {
+        List<CompletableFuture<GossipMessages.StatusAnswer>> answers = new ArrayList<>();
         List<NodeId> asked = new ArrayList<>();
         for (Member m : views.members()) {
             StatusValue status = m.status();
-            if (m.node().equals(self()) || status == null || status.status().isRetired() || !isUp(m.node())) {
+            if (m.node().equals(self()) || m.node().equals(node) || status == null || status.status().isRetired()
+                    || !isUp(m.node())) {
                 continue;
             }
             asked.add(m.node());
             answers.add(bus.request(m.node(), new GossipMessages.StatusQuery(node), GossipMessages.StatusAnswer.class,
-                    pollMs * 4).handle((a, e) -> e == null ? a.status() : null));
+                    pollMs * 4).handle((a, e) -> e == null ? a : null));
         }
         CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).whenComplete((ignored, e) -> {
-            List<NodeId> lagging = new ArrayList<>();
+            List<String> lagging = new ArrayList<>();
             for (int i = 0; i < asked.size(); i++) {
-                if (!expected.equals(answers.get(i).join()) && isUp(asked.get(i))) {
-                    lagging.add(asked.get(i));
+                GossipMessages.StatusAnswer a = answers.get(i).join();
+                boolean seen = a != null && a.generation() == expected.generation()
+                        && a.maxVersion() >= expected.maxVersion();
+                if (!seen && isUp(asked.get(i))) {
+                    lagging.add(asked.get(i) + (a == null ? " (no answer)" : " (has " + a.status() + ")"));
                 }
             }
             if (lagging.isEmpty()) {
                 done.complete(null);
             } else if (clock.nanoTime() > deadlineNanos) {
                 done.completeExceptionally(new IllegalStateException("members " + lagging + " did not learn that "
-                        + node + " is " + expected + " within " + timeoutMs + " ms"));
+                        + node + " is " + expected.status() + " within " + timeoutMs + " ms"));
             } else {
-                scheduler.schedule(() -> pollSeen(node, pollMs, deadlineNanos, timeoutMs, done), pollMs,
+                scheduler.schedule(() -> pollSeen(node, expected, pollMs, deadlineNanos, timeoutMs, done), pollMs,
                         TimeUnit.MILLISECONDS);
             }
         });

@@ -73,15 +73,21 @@ public final class GossipMessages {
     public record Heartbeat(long generation) implements Message {
     }
 
-    /** Asks a member for its view of {@code node}'s status: a ring change waits until every live member has seen it. */
+    /**
+     * Asks a member how much of {@code node}'s state it has: a ring change waits until every live
+     * member has the version at which the change was announced.
+     */
     public record StatusQuery(NodeId node) implements Message {
         public StatusQuery {
             Objects.requireNonNull(node, "node");
         }
     }
 
-    /** The status text the answering member holds for the node asked about; empty when it knows none. */
-    public record StatusAnswer(String status) implements Message {
+    /**
+     * The generation and highest version the answering member holds for the node asked about (0
+     * and 0 when it knows none), and the status text, for messages naming who lags.
+     */
+    public record StatusAnswer(long generation, long maxVersion, String status) implements Message {
         public StatusAnswer {
             Objects.requireNonNull(status, "status");
         }

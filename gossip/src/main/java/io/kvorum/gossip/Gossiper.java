@@ -99,14 +99,18 @@ final class Gossiper {
             onHeartbeat(from);
             return null;
         });
-        bus.handle(GossipMessages.StatusQuery.class, (from, query) -> {
-            String status;
-            synchronized (this) {
-                EndpointState s = states.get(query.node());
-                status = s == null || s.get(AppState.STATUS) == null ? "" : s.get(AppState.STATUS);
-            }
-            return java.util.concurrent.CompletableFuture.completedFuture(new GossipMessages.StatusAnswer(status));
-        });
+        bus.handle(GossipMessages.StatusQuery.class, (from, query) ->
+                java.util.concurrent.CompletableFuture.completedFuture(versionOf(query.node())));
+    }
+
+    /** How much of {@code node}'s state this node holds. */
+    synchronized GossipMessages.StatusAnswer versionOf(NodeId node) {
+        EndpointState s = states.get(node);
+        if (s == null) {
+            return new GossipMessages.StatusAnswer(0, 0, "");
+        }
+        String status = s.get(AppState.STATUS);
+        return new GossipMessages.StatusAnswer(s.generation(), s.maxVersion(), status == null ? "" : status);
     }
 
     /** Starts the periodic work; the bus must be started. */

@@ -1,0 +1,162 @@
+package io.kvorum.experiments.sim;
+
+import io.kvorum.antientropy.RangeStreamer;
+import io.kvorum.antientropy.RingChanges;
+import io.kvorum.antientropy.StreamOptions;
+import io.kvorum.antientropy.StreamSource;
+import io.kvorum.coordinator.Coordinator;
+import io.kvorum.core.NodeId;
+import io.kvorum.core.RandomSource;
+import io.kvorum.core.TokenRange;
+import io.kvorum.core.sim.SimBus;
+import io.kvorum.core.sim.SimLoop;
+import io.kvorum.core.sim.SimNetwork;
+import io.kvorum.gossip.GossipMembership;
+import io.kvorum.gossip.GossipOptions;
+import io.kvorum.gossip.MemberStatus;
+import io.kvorum.ring.Ring;
+import io.kvorum.ring.TokenAllocator;
+import io.kvorum.storage.MemoryReplicaStore;
+import io.kvorum.storage.RecordLimits;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A cluster of whole simulated nodes that change the ring: each node has the real gossip
+ * membership, coordinator, range streaming and ring changes of a {@code Node}, over an in-memory
+ * store, on one seeded loop. Founders start NORMAL with even tokens; later nodes join; nodes can
+ * be decommissioned, or killed and removed. Every choice comes from the seed.
+ */
+public final class RingSimCluster {
+    /** The longest request timeout the workload uses; ring changes wait twice that as grace. */
+    public static final long REQUEST_TIMEOUT_MS = 500;
+
+    private final long seed;
+    private final int replicationFactor;
+    private final int numTokens;
+    private final SimLoop loop = new SimLoop();
+    private final SimNetwork network;
+    private final RandomSource random;
+    private final Map<NodeId, Member> members = new LinkedHashMap<>();
+    private int addresses;
+
+    /** One simulated node and the parts a test drives. */
+    public record Member(NodeId id, InetSocketAddress address, MemoryReplicaStore store, Coordinator coordinator,
+                         GossipMembership membership, RingChanges ringChanges, SimBus bus) {
+    }
+
+    private RingSimCluster(long seed, int founders, int replicationFactor, int numTokens) {
+        this.seed = seed;
+        this.replicationFactor = replicationFactor;
+        this.numTokens = numTokens;
+        this.random = RandomSource.seeded(seed);
+        this.network = new SimNetwork(loop, random.split());
+        List<InetSocketAddress> seeds = new ArrayList<>();
+        for (int i = 0; i < founders; i++) {
+            seeds.add(nextAddress());
+        }
+        for (int i = 0; i < founders; i++) {
+            start(seeds.get(i), seeds, MemberStatus.NORMAL, TokenAllocator.evenTokens(i, founders, numTokens));
+        }
+    }
+
+    public static RingSimCluster found(long seed, int founders, int replicationFactor, int numTokens) {
+        return new RingSimCluster(seed, founders, replicationFactor, numTokens);
+    }
+
+    private InetSocketAddress nextAddress() {
+        addresses++;
+        return new InetSocketAddress("10.0." + (addresses / 250) + "." + (addresses % 250 + 1), 7100);
+    }
+
+    private Member start(InetSocketAddress address, List<InetSocketAddress> seeds, MemberStatus status,
+                         List<Long> tokens) {
+        NodeId id = NodeId.random(random);
+        SimBus bus = network.attach(id, address);
+        MemoryReplicaStore store = new MemoryReplicaStore(RecordLimits.defaults());
+        GossipMembership membership = new GossipMembership(id, loop.nowMillis(),
+                GossipMembership.localStates(address, address, "", status, tokens, 1), bus, loop, loop,
+                random.split(), GossipOptions.defaults("sim", seeds));
+        Coordinator coordinator = new Coordinator(new SimDots(id), store, membership, bus, loop, loop, Runnable::run,
+                replicationFactor, RecordLimits.defaults());
+        RangeStreamer streamer = new RangeStreamer(store, bus, loop, loop, Runnable::run, StreamOptions.defaults());
+        RingChanges changes = new RingChanges(membership, streamer, bus, loop, loop, random.split(),
+                new RingChanges.Options(replicationFactor, numTokens, 2 * REQUEST_TIMEOUT_MS, 60_000, 600_000,
+                        GossipOptions.DEFAULT_RETIRED_RETENTION_MS));
+        coordinator.registerHandlers();
+        membership.registerHandlers();
+        new StreamSource(store, bus, Runnable::run).registerHandlers();
+        changes.registerHandlers();
+        membership.start();
+        Member m = new Member(id, address, store, coordinator, membership, changes, bus);
+        members.put(id, m);
+        return m;
+    }
+
+    /** Starts a new node that joins through the live members; its join runs as the loop runs. */
+    public Member startJoiner() {
+        List<InetSocketAddress> seeds = new ArrayList<>();
+        for (Member m : live()) {
+            seeds.add(m.address());
+        }
+        Member m = start(nextAddress(), seeds, MemberStatus.JOINING, List.of());
+        return m;
+    }
+
+    /** kill -9: the node stops and its links go dead. */
+    public void kill(NodeId id) {
+        Member m = members.remove(id);
+        m.membership().stop();
+        network.kill(id);
+    }
+
+    /** A node that decommissioned stops; nothing of it remains on the network. */
+    public void stopRetired(NodeId id) {
+        kill(id);
+    }
+
+    public List<Member> live() {
+        return List.copyOf(members.values());
+    }
+
+    public Member member(NodeId id) {
+        return members.get(id);
+    }
+
+    /** Drops, on every live node, the ranges its ring says it no longer replicates. */
+    public void cleanupAll() {
+        for (Member m : live()) {
+            Ring ring = m.membership().ring();
+            List<TokenRange> keep = ring.contains(m.id()) ? ring.replicaRanges(m.id(), replicationFactor) : List.of();
+            m.store().retainOnly(keep);
+        }
+    }
+
+    public SimLoop loop() {
+        return loop;
+    }
+
+    public SimNetwork network() {
+        return network;
+    }
+
+    public RandomSource random() {
+        return random;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public int replicationFactor() {
+        return replicationFactor;
+    }
+
+    @Override
+    public String toString() {
+        return "RingSimCluster{seed=" + seed + ", " + members.size() + " live nodes}";
+    }
+}
