@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -41,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *   <li>complete the change in gossip (NORMAL, LEFT, or REMOVED).</li>
  * </ol>
  * A failed stream leaves the status where it was (JOINING, LEAVING, REMOVING); running the same
- * change again resumes it, pulling again by union, which is idempotent.
+ * change again resumes it: a node whose pull failed resumes that session from its cursors when
+ * asked for the same ranges from the same sources, and otherwise pulls again, which union makes
+ * harmless. A joining node that restarts resumes its join with the tokens it announced.
  *
  * <p>Only one change at a time runs on a node; across the cluster, operators run one at a time (as
  * with Cassandra), because two concurrent changes would each compute movements against a pending
@@ -78,6 +81,8 @@ public final class RingChanges {
     private final RandomSource random;
     private final Options options;
     private final AtomicReference<String> running = new AtomicReference<>();
+    /** Streams of changes that failed, by description, to resume when the change runs again. */
+    private final Map<String, StreamSession> unfinished = new ConcurrentHashMap<>();
 
     public RingChanges(GossipMembership membership, RangeStreamer streamer, MessageBus bus, Scheduler scheduler,
                        Clock clock, RandomSource random, Options options) {
@@ -93,7 +98,7 @@ public final class RingChanges {
     public void registerHandlers() {
         bus.handle(FetchRanges.class, (from, fetch) -> {
             log.info("Pulling {} range(s) for {}, as {} asked", fetch.tasks().size(), fetch.description(), from);
-            return streamer.pull(fetch.description(), fetch.tasks()).done()
+            return pullOrResume(fetch.description(), fetch.tasks())
                     .thenApply(summary -> new FetchDone(summary.records(), summary.bytes()));
         });
     }
@@ -226,7 +231,32 @@ public final class RingChanges {
         if (tasks.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        return streamer.pull(description, tasks).done().thenApply(s -> null);
+        return pullOrResume(description, tasks).thenApply(s -> null);
+    }
+
+    /**
+     * Pulls {@code tasks}, or, when the same change failed before with the same tasks, resumes that
+     * session: only the units it had not finished, from their cursors.
+     */
+    private CompletableFuture<StreamSummary> pullOrResume(String description, List<StreamTask> tasks) {
+        StreamSession previous = unfinished.get(description);
+        StreamSession session;
+        CompletableFuture<StreamSummary> done;
+        if (previous != null && previous.tasks().equals(tasks)) {
+            log.info("Resuming the unfinished stream of the {}", description);
+            session = previous;
+            done = previous.resume();
+        } else {
+            session = streamer.pull(description, tasks);
+            done = session.done();
+        }
+        return done.whenComplete((summary, e) -> {
+            if (e == null) {
+                unfinished.remove(description);
+            } else {
+                unfinished.put(description, session);
+            }
+        });
     }
 
     /** Every node that gains ranges is asked to pull them; completes when all have. */
@@ -241,7 +271,7 @@ public final class RingChanges {
         for (Map.Entry<NodeId, List<StreamTask>> e : byDestination.entrySet()) {
             NodeId destination = e.getKey();
             CompletableFuture<?> fetch = destination.equals(membership.self())
-                    ? streamer.pull(description, e.getValue()).done()
+                    ? pullOrResume(description, e.getValue())
                     : bus.request(destination, new FetchRanges(description, e.getValue()), FetchDone.class,
                             options.fetchTimeoutMs());
             fetches.add(fetch.exceptionally(error -> {

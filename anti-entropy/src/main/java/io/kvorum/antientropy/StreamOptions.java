@@ -24,9 +24,9 @@ public record StreamOptions(long bytesPerSecond, int chunkBytes, long requestTim
                             long retryBackoffMs, int parallelUnits) {
     private static final long MIB = 1 << 20;
 
-    public static final Setting<Long> BYTES_PER_SECOND = Setting.bytes("streaming.bytes_per_second", 0, 0,
+    public static final Setting<Long> BYTES_PER_SECOND = Setting.bytes("streaming.bytes_per_second", 64 * MIB, 0,
             1024 * 1024 * MIB, "Most bytes per second a node pulls when it streams ranges in, over all its streams;"
-                    + " 0 means unlimited.");
+                    + " 0 means unlimited. The default leaves room for client traffic on a gigabit link.");
 
     public static final Setting<Long> CHUNK_BYTES = Setting.bytes("streaming.chunk_bytes", MIB, 1,
             StreamSource.MAX_CHUNK_BYTES, "Byte budget of one streaming request. Keep it well below"

@@ -106,7 +106,10 @@ public final class StreamSession {
         }
     }
 
+    private final List<StreamTask> tasks;
+
     StreamSession(long id, String description, List<StreamTask> tasks, RangeStreamer streamer) {
+        this.tasks = List.copyOf(tasks);
         this.id = id;
         this.description = description;
         this.streamer = streamer;
@@ -120,6 +123,11 @@ public final class StreamSession {
         }
         this.sourcesTotal = sources.size();
         this.createdNanos = streamer.clock.nanoTime();
+    }
+
+    /** What this session pulls: a change run again with the same tasks resumes it rather than starting over. */
+    public List<StreamTask> tasks() {
+        return tasks;
     }
 
     public long id() {

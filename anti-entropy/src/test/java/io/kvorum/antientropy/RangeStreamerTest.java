@@ -303,7 +303,7 @@ class RangeStreamerTest {
     void throttleHoldsTheRate() {
         long rate = 50_000;
         long throttledMs = timeToStream(StreamOptions.defaults().withChunkBytes(4000).withBytesPerSecond(rate));
-        long unthrottledMs = timeToStream(StreamOptions.defaults().withChunkBytes(4000));
+        long unthrottledMs = timeToStream(StreamOptions.defaults().withChunkBytes(4000).withBytesPerSecond(0));
         StreamSim sim = new StreamSim(SEED);
         long bytes = bytesToStream(sim);
         assertThat(bytes).isGreaterThan(200_000);
@@ -469,7 +469,7 @@ class RangeStreamerTest {
         assertThatThrownBy(() -> new StreamTask(TokenRange.full(), List.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one node");
         StreamOptions d = StreamOptions.defaults();
-        assertThat(d).isEqualTo(new StreamOptions(0, 1 << 20, 10_000, 5, 1000, 2));
+        assertThat(d).isEqualTo(new StreamOptions(64L << 20, 1 << 20, 10_000, 5, 1000, 2));
         assertThat(StreamOptions.fromSettings(io.kvorum.core.Settings.empty()
                 .with("streaming.bytes_per_second", "10MiB")).bytesPerSecond()).isEqualTo(10L << 20);
     }

@@ -45,7 +45,7 @@ public final class RingSimCluster {
 
     /** One simulated node and the parts a test drives. */
     public record Member(NodeId id, InetSocketAddress address, MemoryReplicaStore store, Coordinator coordinator,
-                         GossipMembership membership, RingChanges ringChanges, SimBus bus) {
+                         GossipMembership membership, RingChanges ringChanges, RangeStreamer streamer, SimBus bus) {
     }
 
     private RingSimCluster(long seed, int founders, int replicationFactor, int numTokens) {
@@ -91,7 +91,7 @@ public final class RingSimCluster {
         new StreamSource(store, bus, Runnable::run).registerHandlers();
         changes.registerHandlers();
         membership.start();
-        Member m = new Member(id, address, store, coordinator, membership, changes, bus);
+        Member m = new Member(id, address, store, coordinator, membership, changes, streamer, bus);
         members.put(id, m);
         return m;
     }
