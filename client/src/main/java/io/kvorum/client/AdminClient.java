@@ -3,6 +3,7 @@ package io.kvorum.client;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.PeerUnavailableException;
 import io.kvorum.core.protocol.AdminMessages.AdminResponse;
+import io.kvorum.core.protocol.AdminMessages.CleanupRequest;
 import io.kvorum.core.protocol.AdminMessages.DecommissionRequest;
 import io.kvorum.core.protocol.AdminMessages.RemoveNodeRequest;
 import io.kvorum.core.protocol.AdminMessages.StatusRequest;
@@ -67,6 +68,11 @@ public final class AdminClient implements AutoCloseable {
     public String removeNode(NodeId node, Duration timeout) {
         return Router.join(wire.request(new RemoveNodeRequest(node.value()), AdminResponse.class, timeout.toMillis()))
                 .message();
+    }
+
+    /** Drops, on the node this client talks to, the data of ranges it no longer replicates. */
+    public String cleanup(Duration timeout) {
+        return Router.join(wire.request(new CleanupRequest(), AdminResponse.class, timeout.toMillis())).message();
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.kvorum.core.Message;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.TokenRange;
 import io.kvorum.core.protocol.AdminMessages.AdminResponse;
+import io.kvorum.core.protocol.AdminMessages.CleanupRequest;
 import io.kvorum.core.protocol.AdminMessages.DecommissionRequest;
 import io.kvorum.core.protocol.AdminMessages.MemberRow;
 import io.kvorum.core.protocol.AdminMessages.RemoveNodeRequest;
@@ -19,15 +20,17 @@ import io.kvorum.gossip.Member;
 import io.kvorum.gossip.StatusValue;
 import io.kvorum.gossip.Tokens;
 import io.kvorum.ring.Ring;
+import io.kvorum.storage.ReplicaStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * The operator's requests ({@code bin/kvorum-admin}): the cluster's status as this node sees it,
- * and the ring changes an operator starts here. A decommission answers once this node's ranges are
+ * the ring changes an operator starts here, and cleanup after a node joined. A decommission answers once this node's ranges are
  * on their new replicas; then {@code onRetired} stops the node.
  */
 final class AdminService {
@@ -36,9 +39,13 @@ final class AdminService {
     private final RangeStreamer streamer;
     private final int replicationFactor;
     private final Runnable onRetired;
+    private final ReplicaStore store;
+    private final Executor storageThreads;
 
     AdminService(GossipMembership membership, RingChanges ringChanges, RangeStreamer streamer, int replicationFactor,
-                 Runnable onRetired) {
+                 Runnable onRetired, ReplicaStore store, Executor storageThreads) {
+        this.store = store;
+        this.storageThreads = storageThreads;
         this.membership = membership;
         this.ringChanges = ringChanges;
         this.streamer = streamer;
@@ -63,7 +70,29 @@ final class AdminService {
             return ringChanges.removeNode(dead).thenApply(v -> new AdminResponse("removed " + dead
                     + ": its ranges are back to " + replicationFactor + " replicas"));
         }
+        if (request instanceof CleanupRequest) {
+            return cleanup();
+        }
         return null;
+    }
+
+    /**
+     * Drops what this node no longer replicates. Refused while a ring change is under way: the
+     * pending ring may give this node back ranges it would drop, and a stream may be writing them.
+     */
+    private CompletableFuture<AdminResponse> cleanup() {
+        Ring ring = membership.ring();
+        NodeId self = membership.self();
+        if (membership.pendingRing() != ring) {
+            return CompletableFuture.failedFuture(new InvalidRequestException("a ring change is under way; clean up"
+                    + " once it has completed (kvorum-admin status shows none JOINING, LEAVING or REMOVING)"));
+        }
+        if (!ring.contains(self)) {
+            return CompletableFuture.failedFuture(new InvalidRequestException(self + " owns no ranges yet"));
+        }
+        List<TokenRange> keep = ring.replicaRanges(self, replicationFactor);
+        return CompletableFuture.supplyAsync(() -> new AdminResponse("cleaned up " + self + ": dropped "
+                + store.retainOnly(keep) + " keys of ranges it no longer replicates"), storageThreads);
     }
 
     private StatusResponse status() {

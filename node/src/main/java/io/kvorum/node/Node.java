@@ -173,7 +173,7 @@ public final class Node implements AutoCloseable {
 
             clientServer = WireServer.builder(ClientMessages.types(),
                             new ClientService(coordinator, membership, new AdminService(membership, ringChanges,
-                                    streamer, replicationFactor, () -> retired.complete(null))))
+                                    streamer, replicationFactor, () -> retired.complete(null), store, storageThreads)))
                     .listen(host, clientPort)
                     .serverName("kvorum node " + identity.nodeId())
                     .maxFrameBytes(Math.toIntExact(settings.get(NodeSettings.MAX_FRAME_BYTES)))

@@ -143,6 +143,10 @@ class RingChangeIT {
 
         cluster.startNode(4);
         cluster.awaitReady(4);
+        try (AdminClient admin = AdminClient.connect(cluster.clientAddress(0), TIMEOUT)) {
+            assertThat(admin.cleanup(Duration.ofMinutes(1))).as("node 1 hands ranges to the new node, then drops them")
+                    .matches("cleaned up \\p{XDigit}+: dropped [1-9][0-9]* keys of ranges it no longer replicates");
+        }
         NodeId victim = idOf(2);
         cluster.kill(2);
         try (AdminClient admin = AdminClient.connect(cluster.clientAddress(0), TIMEOUT)) {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code kvorum-admin}, the operator's tool (like Cassandra's nodetool): the cluster's status as
@@ -34,7 +35,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "kvorum-admin", mixinStandardHelpOptions = true, version = "kvorum-admin 0.1.0-SNAPSHOT",
         description = "Administers a Kvorum cluster through one of its nodes.",
         subcommands = {AdminCli.Status.class, AdminCli.RingCmd.class, AdminCli.Decommission.class,
-                AdminCli.RemoveNode.class, CommandLine.HelpCommand.class},
+                AdminCli.RemoveNode.class, AdminCli.Cleanup.class, CommandLine.HelpCommand.class},
         footerHeading = "%n",
         footer = {"Exit codes: 0 success, 1 the node could not be reached or the operation failed, 2 usage error."})
 public final class AdminCli implements Callable<Integer> {
@@ -192,6 +193,9 @@ public final class AdminCli implements Callable<Integer> {
         @ParentCommand
         AdminCli cli;
 
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Parameters(paramLabel = "NODE_ID", description = "The dead member's id, as status shows it.")
         String nodeId;
 
@@ -205,13 +209,35 @@ public final class AdminCli implements Callable<Integer> {
             try {
                 node = NodeId.parse(nodeId);
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "NODE_ID: '" + nodeId
+                throw new CommandLine.ParameterException(spec.commandLine(), "NODE_ID: '" + nodeId
                         + "' (expected: a node id as kvorum-admin status prints it, 16 hex digits)");
             }
             try (AdminClient admin = cli.connect()) {
                 cli.out.println("removing " + node + " through " + admin.host() + " ...");
                 cli.out.flush();
                 cli.out.println(admin.removeNode(node, timeout));
+                return 0;
+            }
+        }
+    }
+
+    /** {@code cleanup}: the node drops the data of ranges it no longer replicates. */
+    @Command(name = "cleanup", mixinStandardHelpOptions = true,
+            description = {"Drops, on the node given by --host, the data of ranges it no longer replicates: run it on"
+                    + " every older node once a new node has joined (as with Cassandra's nodetool cleanup). Refused"
+                    + " while a ring change is under way."})
+    static final class Cleanup implements Callable<Integer> {
+        @ParentCommand
+        AdminCli cli;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+                defaultValue = "60m", description = "How long to wait for it to finish (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() {
+            try (AdminClient admin = cli.connect()) {
+                cli.out.println(admin.cleanup(timeout));
                 return 0;
             }
         }

@@ -59,6 +59,10 @@ public final class AdminMessages {
     public record RemoveNodeRequest(long nodeId) implements Message {
     }
 
+    /** Drops the data of ranges the receiving node no longer replicates (after a node joined). */
+    public record CleanupRequest() implements Message {
+    }
+
     /** What an admin operation did. */
     public record AdminResponse(String message) implements Message {
         public AdminResponse {

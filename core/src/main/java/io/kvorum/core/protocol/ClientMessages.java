@@ -25,7 +25,8 @@ public final class ClientMessages {
                 .add(21, AdminMessages.StatusResponse.class)
                 .add(22, AdminMessages.DecommissionRequest.class)
                 .add(23, AdminMessages.RemoveNodeRequest.class)
-                .add(24, AdminMessages.AdminResponse.class);
+                .add(24, AdminMessages.AdminResponse.class)
+                .add(25, AdminMessages.CleanupRequest.class);
     }
 
     public static MessageTypes types() {
