@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.kvorum.core.NodeId;
+import io.kvorum.core.testing.LogCapture;
 import io.kvorum.core.Clock;
 import io.kvorum.gossip.PhiAccrualDetector.Change;
 import io.kvorum.gossip.PhiAccrualDetector.Options;
@@ -24,7 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 class PhiAccrualDetectorTest {
     /**
@@ -137,7 +133,7 @@ class PhiAccrualDetectorTest {
 
     @Test
     void localPauseConvictsNobodyAndWarnsOnce() {
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = new LogCapture(PhiAccrualDetector.class.getName())) {
             Driver d = new Driver(HALF_SECOND);
             d.regularHeartbeats(List.of(A, B), 0, 20_000);
             d.advanceTo(20_050);
@@ -487,32 +483,6 @@ class PhiAccrualDetectorTest {
         @Override
         public long nanoTime() {
             return nanos;
-        }
-    }
-
-    /** Collects the detector's WARN lines during a test. */
-    static final class LogCapture implements AutoCloseable {
-        private final Logger logger = (Logger) LoggerFactory.getLogger(PhiAccrualDetector.class);
-        private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-
-        LogCapture() {
-            appender.start();
-            logger.addAppender(appender);
-        }
-
-        List<String> warnings() {
-            synchronized (appender) {
-                return appender.list.stream()
-                        .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
-                        .map(ILoggingEvent::getFormattedMessage)
-                        .collect(Collectors.toList());
-            }
-        }
-
-        @Override
-        public void close() {
-            logger.detachAppender(appender);
-            appender.stop();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.kvorum.transport;
 
+import io.kvorum.core.testing.LogCapture;
 import static io.kvorum.transport.NettyMessageBusTest.await;
 import static io.kvorum.transport.NettyMessageBusTest.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class NettyMessageBusConnectionTest {
     private static final long WAIT_MS = 10_000;
     private final Buses buses = new Buses();
-    private final LogCapture logs = new LogCapture();
+    private final LogCapture logs = new LogCapture("io.kvorum.transport");
 
     @AfterEach
     void tearDown() throws Exception {

@@ -1,5 +1,6 @@
 package io.kvorum.transport;
 
+import io.kvorum.core.testing.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -9,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /** A flood of warnings is cut to a burst, then a trickle that says how much was left out. */
 class RateLimitedLogTest {
-    private final LogCapture logs = new LogCapture();
+    private final LogCapture logs = new LogCapture("io.kvorum.transport");
 
     @AfterEach
     void tearDown() {

@@ -1,5 +1,6 @@
 package io.kvorum.transport;
 
+import io.kvorum.core.testing.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,7 +33,7 @@ class WireCodecTest {
     private static final UnpooledByteBufAllocator ALLOC = new UnpooledByteBufAllocator(false);
 
     private final WireCodec codec = new WireCodec(TestMessages.types(), MAX_FRAME_BYTES);
-    private final LogCapture logs = new LogCapture();
+    private final LogCapture logs = new LogCapture("io.kvorum.transport");
     /** Shared by the randomized tests, whose thousands of rejections would otherwise fill the test log. */
     private final RateLimitedLog sharedRejectLog = RateLimitedLog.standard(LoggerFactory.getLogger(FrameDecoder.class));
 
@@ -247,7 +248,7 @@ class WireCodecTest {
     void anUnknownTypeIdIsRefused() {
         assertRejected(true, frame(1, FrameKind.REQUEST, 1, 999, bytes(0)), "unknown typeId 999");
         logs.close();
-        try (LogCapture more = new LogCapture()) {
+        try (LogCapture more = new LogCapture("io.kvorum.transport")) {
             EmbeddedChannel hello = channel(false);
             hello.writeInbound(frame(1, FrameKind.HELLO, 0, 7, bytes(0)));
             assertThat(hello.isOpen()).isFalse();
@@ -312,7 +313,7 @@ class WireCodecTest {
         assertRejected(true, frame(1, FrameKind.REQUEST, 1, 14, bytes(1, 0xff, 0xff, 0xff, 0xff, 0x07)),
                 "byte array length 2147483647 exceeds");
         logs.close();
-        try (LogCapture more = new LogCapture()) {
+        try (LogCapture more = new LogCapture("io.kvorum.transport")) {
             // A list of 2^31-1 elements (ArrayList is Kryo id 13, written as 15).
             EmbeddedChannel ch = channel(true);
             ch.writeInbound(frame(1, FrameKind.REQUEST, 1, 17, bytes(15, 0xff, 0xff, 0xff, 0xff, 0x07)));

@@ -1,5 +1,6 @@
 package io.kvorum.transport;
 
+import io.kvorum.core.testing.LogCapture;
 import static io.kvorum.transport.NettyMessageBusTest.await;
 import static io.kvorum.transport.NettyMessageBusTest.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class WireServerClientTest {
     private static final long WAIT_MS = 10_000;
     private final Buses closing = new Buses();
-    private final LogCapture logs = new LogCapture();
+    private final LogCapture logs = new LogCapture("io.kvorum.transport");
     private final List<WireServer.ClientInfo> seen = new CopyOnWriteArrayList<>();
 
     @AfterEach

@@ -22,7 +22,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code kvorum-admin}, the operator's tool (like Cassandra's nodetool): the cluster's status as
@@ -61,18 +60,7 @@ public final class AdminCli implements Callable<Integer> {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        AdminCli cli = new AdminCli(out, err);
-        CommandLine cmd = new CommandLine(cli);
-        cmd.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-        cmd.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println("error: " + KvorumCli.oneLine(e));
-            err.flush();
-            return 1;
-        });
-        int code = cmd.execute(args);
-        out.flush();
-        return code;
+        return CliExecution.execute(new AdminCli(out, err), args, out, err, () -> false);
     }
 
     @Override
@@ -85,78 +73,83 @@ public final class AdminCli implements Callable<Integer> {
         return AdminClient.connect(host, connectTimeout);
     }
 
+    /** What every subcommand does around its work: connect to the node, run, close. */
+    abstract static class AdminCommand implements Callable<Integer> {
+        @ParentCommand
+        AdminCli cli;
+
+        abstract int run(AdminClient admin, PrintStream out);
+
+        @Override
+        public final Integer call() {
+            try (AdminClient admin = cli.connect()) {
+                return run(admin, cli.out);
+            }
+        }
+    }
+
     /** {@code status}: every member with its state, load, share of the ring and streams. */
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Shows every member as the node sees it: id, address, rack, up or down, state"
                     + " (NORMAL, JOINING, LEAVING, REMOVING, LEFT, REMOVED), data size, tokens, share of the ring"
                     + " owned (primary) and replicated, and streaming progress."})
-    static final class Status implements Callable<Integer> {
-        @ParentCommand
-        AdminCli cli;
-
+    static final class Status extends AdminCommand {
         @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
                 defaultValue = "5s", description = "How long the node may take (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
         @Override
-        public Integer call() {
-            try (AdminClient admin = cli.connect()) {
-                StatusResponse s = admin.status(timeout);
-                cli.out.println("Cluster as " + admin.host() + " (node " + new NodeId(s.node()) + ") sees it;"
-                        + " replication factor " + s.replicationFactor());
-                List<MemberRow> members = new ArrayList<>(s.members());
-                members.sort(Comparator.comparing(MemberRow::address));
-                List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"UP", "STATE", "NODE", "ADDRESS", "RACK", "LOAD", "TOKENS", "OWNS",
-                    "REPLICATES", "STREAMING"});
-                for (MemberRow m : members) {
-                    rows.add(new String[] {m.up() ? "Up" : "Down", m.status(), new NodeId(m.nodeId()).toString(),
-                        m.address(), m.rack().isEmpty() ? "-" : m.rack(), bytes(m.loadBytes()),
-                        Integer.toString(m.tokens()), percent(m.owns()), percent(m.replicates()),
-                        m.streaming().isEmpty() ? "-" : m.streaming()});
-                }
-                Tables.print(cli.out, rows);
-                if (!s.change().isEmpty()) {
-                    cli.out.println("running here: " + s.change());
-                }
-                for (String stream : s.streams()) {
-                    cli.out.println("stream: " + stream);
-                }
-                return 0;
+        int run(AdminClient admin, PrintStream out) {
+            StatusResponse s = admin.status(timeout);
+            out.println("Cluster as " + admin.host() + " (node " + new NodeId(s.node()) + ") sees it;"
+                    + " replication factor " + s.replicationFactor());
+            List<MemberRow> members = new ArrayList<>(s.members());
+            members.sort(Comparator.comparing(MemberRow::address));
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"UP", "STATE", "NODE", "ADDRESS", "RACK", "LOAD", "TOKENS", "OWNS",
+                "REPLICATES", "STREAMING"});
+            for (MemberRow m : members) {
+                rows.add(new String[] {m.up() ? "Up" : "Down", m.status(), new NodeId(m.nodeId()).toString(),
+                    m.address(), m.rack().isEmpty() ? "-" : m.rack(), bytes(m.loadBytes()),
+                    Integer.toString(m.tokens()), percent(m.owns()), percent(m.replicates()),
+                    m.streaming().isEmpty() ? "-" : m.streaming()});
             }
+            Tables.print(out, rows);
+            if (!s.change().isEmpty()) {
+                out.println("running here: " + s.change());
+            }
+            for (String stream : s.streams()) {
+                out.println("stream: " + stream);
+            }
+            return 0;
         }
     }
 
     /** {@code ring}: every token in ring order with its owner, as nodetool ring prints it. */
     @Command(name = "ring", mixinStandardHelpOptions = true,
             description = {"Shows every token in ring order with the node that owns the range ending at it."})
-    static final class RingCmd implements Callable<Integer> {
-        @ParentCommand
-        AdminCli cli;
-
+    static final class RingCmd extends AdminCommand {
         @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
                 defaultValue = "5s", description = "How long the node may take (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
         @Override
-        public Integer call() {
-            try (AdminClient admin = cli.connect()) {
-                RingResponse ring = admin.ring(timeout);
-                Map<Long, RingResponse.Member> byToken = new TreeMap<>();
-                for (RingResponse.Member m : ring.members()) {
-                    for (long t : m.tokens()) {
-                        byToken.put(t, m);
-                    }
+        int run(AdminClient admin, PrintStream out) {
+            RingResponse ring = admin.ring(timeout);
+            Map<Long, RingResponse.Member> byToken = new TreeMap<>();
+            for (RingResponse.Member m : ring.members()) {
+                for (long t : m.tokens()) {
+                    byToken.put(t, m);
                 }
-                cli.out.println(byToken.size() + " tokens of " + ring.members().size() + " members; replication"
-                        + " factor " + ring.replicationFactor());
-                List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"TOKEN", "NODE", "ADDRESS", "UP"});
-                byToken.forEach((t, m) -> rows.add(new String[] {Long.toString(t), new NodeId(m.nodeId()).toString(),
-                    m.host() + ":" + m.clientPort(), m.up() ? "up" : "down"}));
-                Tables.print(cli.out, rows);
-                return 0;
             }
+            out.println(byToken.size() + " tokens of " + ring.members().size() + " members; replication"
+                    + " factor " + ring.replicationFactor());
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"TOKEN", "NODE", "ADDRESS", "UP"});
+            byToken.forEach((t, m) -> rows.add(new String[] {Long.toString(t), new NodeId(m.nodeId()).toString(),
+                m.host() + ":" + m.clientPort(), m.up() ? "up" : "down"}));
+            Tables.print(out, rows);
+            return 0;
         }
     }
 
@@ -165,22 +158,17 @@ public final class AdminCli implements Callable<Integer> {
             description = {"Decommissions the node given by --host: it becomes LEAVING, the nodes that inherit its"
                     + " ranges stream them, then it is LEFT and stops. Clients keep reading and writing meanwhile."
                     + " Progress: kvorum-admin status, on any node."})
-    static final class Decommission implements Callable<Integer> {
-        @ParentCommand
-        AdminCli cli;
-
+    static final class Decommission extends AdminCommand {
         @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
                 defaultValue = "60m", description = "How long to wait for it to finish (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
         @Override
-        public Integer call() {
-            try (AdminClient admin = cli.connect()) {
-                cli.out.println("decommissioning " + admin.host() + " ...");
-                cli.out.flush();
-                cli.out.println(admin.decommission(timeout));
-                return 0;
-            }
+        int run(AdminClient admin, PrintStream out) {
+            out.println("decommissioning " + admin.host() + " ...");
+            out.flush();
+            out.println(admin.decommission(timeout));
+            return 0;
         }
     }
 
@@ -189,35 +177,21 @@ public final class AdminCli implements Callable<Integer> {
             description = {"Removes a dead member: the node given by --host marks it REMOVING, the new replicas of"
                     + " its ranges stream them from the surviving ones, then it is REMOVED. Use it for a node that"
                     + " will not come back; decommission a live one instead."})
-    static final class RemoveNode implements Callable<Integer> {
-        @ParentCommand
-        AdminCli cli;
-
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Parameters(paramLabel = "NODE_ID", description = "The dead member's id, as status shows it.")
-        String nodeId;
+    static final class RemoveNode extends AdminCommand {
+        @Parameters(paramLabel = "NODE_ID", converter = Converters.NodeIdConverter.class,
+                description = "The dead member's id, as status shows it.")
+        NodeId node;
 
         @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
                 defaultValue = "60m", description = "How long to wait for it to finish (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
         @Override
-        public Integer call() {
-            NodeId node;
-            try {
-                node = NodeId.parse(nodeId);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "NODE_ID: '" + nodeId
-                        + "' (expected: a node id as kvorum-admin status prints it, 16 hex digits)");
-            }
-            try (AdminClient admin = cli.connect()) {
-                cli.out.println("removing " + node + " through " + admin.host() + " ...");
-                cli.out.flush();
-                cli.out.println(admin.removeNode(node, timeout));
-                return 0;
-            }
+        int run(AdminClient admin, PrintStream out) {
+            out.println("removing " + node + " through " + admin.host() + " ...");
+            out.flush();
+            out.println(admin.removeNode(node, timeout));
+            return 0;
         }
     }
 
@@ -226,20 +200,15 @@ public final class AdminCli implements Callable<Integer> {
             description = {"Drops, on the node given by --host, the data of ranges it no longer replicates: run it on"
                     + " every older node once a new node has joined (as with Cassandra's nodetool cleanup). Refused"
                     + " while a ring change is under way."})
-    static final class Cleanup implements Callable<Integer> {
-        @ParentCommand
-        AdminCli cli;
-
+    static final class Cleanup extends AdminCommand {
         @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
                 defaultValue = "60m", description = "How long to wait for it to finish (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
         @Override
-        public Integer call() {
-            try (AdminClient admin = cli.connect()) {
-                cli.out.println(admin.cleanup(timeout));
-                return 0;
-            }
+        int run(AdminClient admin, PrintStream out) {
+            out.println(admin.cleanup(timeout));
+            return 0;
         }
     }
 

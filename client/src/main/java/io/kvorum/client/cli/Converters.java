@@ -3,6 +3,7 @@ package io.kvorum.client.cli;
 import io.kvorum.client.Context;
 import io.kvorum.core.Consistency;
 import io.kvorum.core.Durations;
+import io.kvorum.core.NodeId;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -41,6 +42,19 @@ public final class Converters {
                 return Consistency.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException("'" + value + "' (expected: one, quorum, all or a number >= 1)");
+            }
+        }
+    }
+
+    /** A node id as kvorum-admin status prints it. */
+    static final class NodeIdConverter implements ITypeConverter<NodeId> {
+        @Override
+        public NodeId convert(String value) {
+            try {
+                return NodeId.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' (expected: a node id as kvorum-admin status"
+                        + " prints it, 16 hex digits)");
             }
         }
     }

@@ -86,20 +86,7 @@ public final class KvorumCli implements Callable<Integer> {
 
     static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
         KvorumCli cli = new KvorumCli(out, err, env);
-        CommandLine cmd = new CommandLine(cli);
-        cmd.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-        cmd.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println("error: " + oneLine(e));
-            if (cli.verbose) {
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return 1;
-        });
-        int code = cmd.execute(args);
-        out.flush();
-        return code;
+        return CliExecution.execute(cli, args, out, err, () -> cli.verbose);
     }
 
     /** {@code kvorum} without a command: the usage, as a usage error. */

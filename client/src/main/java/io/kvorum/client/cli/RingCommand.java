@@ -58,21 +58,7 @@ final class RingCommand extends ClusterCommand {
                 Integer.toString(tokens),
                 String.format(Locale.ROOT, "%.1f%%", 100 * owns.getOrDefault(node, 0.0))});
         }
-        int[] widths = new int[rows.get(0).length];
-        for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                widths[i] = Math.max(widths[i], row[i].length());
-            }
-        }
-        for (String[] row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < row.length; i++) {
-                boolean numeric = i >= 4;
-                String cell = numeric ? pad(row[i], widths[i], true) : pad(row[i], widths[i], false);
-                line.append(i == 0 ? "" : "  ").append(cell);
-            }
-            out.println(line.toString().stripTrailing());
-        }
+        Tables.print(out, rows, 4);
         if (expect != null && (members.size() != expect || up != expect)) {
             out.println("expected " + expect + " members, all up");
             return 1;
@@ -98,10 +84,5 @@ final class RingCommand extends ClusterCommand {
             }
         }
         return Ring.of(tokens, everyRack ? racks : Map.of()).ownership();
-    }
-
-    private static String pad(String s, int width, boolean right) {
-        String spaces = " ".repeat(width - s.length());
-        return right ? spaces + s : s + spaces;
     }
 }

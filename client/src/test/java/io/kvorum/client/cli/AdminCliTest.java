@@ -47,7 +47,7 @@ class AdminCliTest {
     void aBadNodeIdIsAUsageError() {
         Result r = run("removenode", "not-a-node");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("NODE_ID: 'not-a-node'");
+        assertThat(r.err()).contains("'not-a-node' (expected: a node id");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.kvorum.transport;
+package io.kvorum.core.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -8,19 +8,20 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 
-/** Collects the warnings of the transport's loggers during a test, so it can check what an operator would read. */
-final class LogCapture implements AutoCloseable {
+/** Collects the warnings of a logger (and those below it) during a test, so it can check what an operator would read. */
+public final class LogCapture implements AutoCloseable {
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-    LogCapture() {
-        logger = (Logger) LoggerFactory.getLogger("io.kvorum.transport");
+    /** @param loggerName a logger or a package, such as {@code io.kvorum.transport} */
+    public LogCapture(String loggerName) {
+        logger = (Logger) LoggerFactory.getLogger(loggerName);
         appender.start();
         logger.addAppender(appender);
     }
 
     /** Every WARN or ERROR line so far, formatted. */
-    List<String> warnings() {
+    public List<String> warnings() {
         synchronized (appender) {
             return appender.list.stream()
                     .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
@@ -30,7 +31,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** WARN lines containing {@code text}. */
-    List<String> warningsContaining(String text) {
+    public List<String> warningsContaining(String text) {
         return warnings().stream().filter(l -> l.contains(text)).collect(Collectors.toList());
     }
 
