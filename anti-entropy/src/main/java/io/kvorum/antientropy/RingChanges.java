@@ -9,6 +9,7 @@ import io.kvorum.core.MessageBus;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
 import io.kvorum.core.Scheduler;
+import io.kvorum.gossip.AppState;
 import io.kvorum.gossip.GossipMembership;
 import io.kvorum.gossip.MemberStatus;
 import io.kvorum.ring.Ring;
@@ -119,8 +120,7 @@ public final class RingChanges {
         NodeId self = membership.self();
         return begin("join of " + self, () -> awaitRingKnown()
                 .thenCompose(ring -> {
-                    List<Long> tokens = previousTokens.isEmpty()
-                            ? TokenAllocator.allocate(ring, options.numTokens(), random) : previousTokens;
+                    List<Long> tokens = previousTokens.isEmpty() ? newTokens(ring) : previousTokens;
                     log.info("Joining a ring of {} members with {} tokens", ring.size(), tokens.size());
                     membership.setStatus(MemberStatus.JOINING, tokens);
                     return announced(self)
@@ -132,6 +132,14 @@ public final class RingChanges {
                                 return tokens;
                             });
                 }));
+    }
+
+    /** Balanced tokens for this node joining {@code ring}, placed by its rack when the ring has racks. */
+    private List<Long> newTokens(Ring ring) {
+        String rack = membership.member(membership.self()).map(m -> m.get(AppState.RACK)).orElse("");
+        return ring.hasRacks() && rack != null && !rack.isEmpty()
+                ? TokenAllocator.allocate(ring, options.numTokens(), options.replicationFactor(), rack, random)
+                : TokenAllocator.allocate(ring, options.numTokens(), options.replicationFactor(), random);
     }
 
     /**

@@ -25,7 +25,7 @@ class RangeMovementsProperties {
     private static Ring ring(RandomSource random, int nodes, int numTokens) {
         Ring ring = Ring.empty();
         for (int i = 0; i < nodes; i++) {
-            ring = ring.withNode(NodeId.random(random), TokenAllocator.allocate(ring, numTokens, random), Ring.NO_RACK);
+            ring = ring.withNode(NodeId.random(random), TokenAllocator.allocate(ring, numTokens, 3, random), Ring.NO_RACK);
         }
         return ring;
     }
@@ -77,7 +77,7 @@ class RangeMovementsProperties {
         RandomSource random = RandomSource.seeded(seed);
         Ring from = ring(random, nodes, numTokens);
         NodeId joiner = NodeId.random(random);
-        Ring to = from.withNode(joiner, TokenAllocator.allocate(from, numTokens, random), Ring.NO_RACK);
+        Ring to = from.withNode(joiner, TokenAllocator.allocate(from, numTokens, rf, random), Ring.NO_RACK);
         checkAgainstDefinition(from, to, rf, random);
         assertThat(RangeMovements.between(from, to, rf)).allMatch(m -> m.destination().equals(joiner));
     }

@@ -429,6 +429,41 @@ public final class Ring {
         return map;
     }
 
+    /**
+     * Each node's replica share at replication factor n: the part of the token space whose
+     * preference lists of length n include it, divided by {@code min(n, size())} so that the
+     * shares sum to 1 and their mean is {@code 1/size()}. Every read and write of a key goes to
+     * its n replicas, so this, not {@link #ownership}, is the share of the load a node carries.
+     */
+    Map<NodeId, Double> replicaShares(int n) {
+        Checks.requirePositive(n, "n");
+        int size = Math.min(n, nodes.length);
+        double[] held = new double[nodes.length];
+        int[] walk = size <= cached ? walks : new int[size];
+        Walker walker = size <= cached ? null : new Walker();
+        for (int v = 0; v < tokens.length; v++) {
+            int from = v * cached;
+            if (walker != null) {
+                walker.walk(v, size, walk, 0);
+                from = 0;
+            }
+            double range = fractionOfRing(rangeSize(v));
+            for (int j = 0; j < size; j++) {
+                held[walk[from + j]] += range;
+            }
+        }
+        TreeMap<NodeId, Double> shares = new TreeMap<>();
+        for (int i = 0; i < nodes.length; i++) {
+            shares.put(nodes[i], held[i] / size);
+        }
+        return shares;
+    }
+
+    /** Node {@code index}'s rack; for the allocator, which plans in node indexes. */
+    String nodeRack(int index) {
+        return racks[index];
+    }
+
     /** Vnode v's token; for the allocator, which plans in vnode and node indexes. */
     long vnodeToken(int v) {
         return tokens[v];

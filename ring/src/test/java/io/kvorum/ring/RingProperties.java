@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -30,8 +31,14 @@ import net.jqwik.api.constraints.IntRange;
 /** The laws of placement: what every ring promises about preference lists, ownership and joins. */
 class RingProperties {
     private static final int TOKENS_PER_NODE = 16;
+    private static final int REPLICATION_FACTOR = 3;
     /** The bound {@link TokenAllocator} promises on max owned / mean owned, 3 to 32 nodes at 16 tokens. */
     private static final double BALANCE_BOUND = 1.10;
+    /**
+     * The bound {@link TokenAllocator} promises on max replica share / mean replica share, 3 to 32
+     * nodes at 16 tokens, after joins into even clusters and into clusters grown by joins.
+     */
+    private static final double REPLICA_BALANCE_BOUND = 1.10;
 
     // ---------------------------------------------------------------- generators
 
@@ -76,9 +83,15 @@ class RingProperties {
         RandomSource random = RandomSource.seeded(seed);
         Ring ring = Ring.empty();
         for (int n = 0; n < size; n++) {
-            ring = ring.withNode(NodeId.random(random), TokenAllocator.allocate(ring, TOKENS_PER_NODE, random), Ring.NO_RACK);
+            ring = joined(ring, REPLICATION_FACTOR, random);
         }
         return ring;
+    }
+
+    /** {@code ring} joined by a node with a random id and the tokens {@link TokenAllocator#allocate} gives it. */
+    private static Ring joined(Ring ring, int replicationFactor, RandomSource random) {
+        List<Long> tokens = TokenAllocator.allocate(ring, TOKENS_PER_NODE, replicationFactor, random);
+        return ring.withNode(NodeId.random(random), tokens, Ring.NO_RACK);
     }
 
     private static Ring even(int count) {
@@ -89,9 +102,23 @@ class RingProperties {
         return Ring.of(tokens, Map.of());
     }
 
+    /** An even cluster whose node ids come from {@code random}, so that id order and token order vary. */
+    private static Ring even(int count, RandomSource random) {
+        Map<NodeId, List<Long>> tokens = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            tokens.put(NodeId.random(random), TokenAllocator.evenTokens(i, count, TOKENS_PER_NODE));
+        }
+        return Ring.of(tokens, Map.of());
+    }
+
     private static double maxOverMean(Ring ring) {
         double max = Collections.max(ring.ownership().values());
         return max * ring.size();
+    }
+
+    /** Max over mean of the replica shares at replication factor n. */
+    private static double replicaMaxOverMean(Ring ring, int n) {
+        return Collections.max(ring.replicaShares(n).values()) * ring.size();
     }
 
     /** Tokens worth probing: every vnode token, its neighbours, the ends of the ring, and some random ones. */
@@ -232,7 +259,8 @@ class RingProperties {
         Ring before = grown(size, seed);
         RandomSource random = RandomSource.seeded(~seed);
         NodeId newcomer = NodeId.random(random);
-        Ring after = before.withNode(newcomer, TokenAllocator.allocate(before, TOKENS_PER_NODE, random), Ring.NO_RACK);
+        List<Long> tokens = TokenAllocator.allocate(before, TOKENS_PER_NODE, REPLICATION_FACTOR, random);
+        Ring after = before.withNode(newcomer, tokens, Ring.NO_RACK);
 
         int keys = 4000;
         int moved = 0;
@@ -261,9 +289,11 @@ class RingProperties {
         RandomSource random = RandomSource.seeded(seed);
         Ring ring = Ring.empty();
         for (int size = 1; size <= 32; size++) {
-            ring = ring.withNode(NodeId.random(random), TokenAllocator.allocate(ring, TOKENS_PER_NODE, random), Ring.NO_RACK);
+            ring = joined(ring, REPLICATION_FACTOR, random);
             if (size >= 3) {
                 assertThat(maxOverMean(ring)).as("max/mean owned at %d nodes", size).isLessThanOrEqualTo(BALANCE_BOUND);
+                assertThat(replicaMaxOverMean(ring, REPLICATION_FACTOR)).as("max/mean replicated at %d nodes", size)
+                        .isLessThanOrEqualTo(REPLICA_BALANCE_BOUND);
             }
         }
     }
@@ -276,27 +306,120 @@ class RingProperties {
             assertThat(maxOverMean(ring)).as("even cluster of %d", start).isCloseTo(1.0, within(1e-9));
             RandomSource random = RandomSource.seeded(seed + start);
             for (int size = start + 1; size <= 32; size++) {
-                ring = ring.withNode(NodeId.random(random), TokenAllocator.allocate(ring, TOKENS_PER_NODE, random), Ring.NO_RACK);
+                ring = joined(ring, REPLICATION_FACTOR, random);
                 if (size >= 3) {
                     assertThat(maxOverMean(ring)).as("max/mean owned at %d nodes, from %d even", size, start)
                             .isLessThanOrEqualTo(BALANCE_BOUND);
+                    assertThat(replicaMaxOverMean(ring, REPLICATION_FACTOR))
+                            .as("max/mean replicated at %d nodes, from %d even", size, start)
+                            .isLessThanOrEqualTo(REPLICA_BALANCE_BOUND);
                 }
             }
         }
     }
 
+    /**
+     * On any ring, racks or none, known rack or not: tokens that are new, distinct, ascending and
+     * never the origin; a newcomer that owns something; and no node that owns more after the join
+     * than the most loaded node did before it.
+     */
     @Property(tries = 200)
     void allocatedTokensAreNewDistinctAndNeverTheOrigin(@ForAll("rings") Ring ring,
-            @ForAll @IntRange(min = 1, max = 64) int numTokens, @ForAll long seed) {
-        List<Long> tokens = TokenAllocator.allocate(ring, numTokens, RandomSource.seeded(seed));
+            @ForAll @IntRange(min = 1, max = 64) int numTokens,
+            @ForAll @IntRange(min = 1, max = 5) int replicationFactor, @ForAll boolean knownRack, @ForAll long seed) {
+        String rack = ring.hasRacks() ? "rack-0" : Ring.NO_RACK;
+        List<Long> tokens = knownRack
+                ? TokenAllocator.allocate(ring, numTokens, replicationFactor, rack, RandomSource.seeded(seed))
+                : TokenAllocator.allocate(ring, numTokens, replicationFactor, RandomSource.seeded(seed));
 
         assertThat(tokens).hasSize(numTokens).doesNotHaveDuplicates().doesNotContain(Token.MIN).isSorted();
         for (NodeId node : ring.nodes()) {
             assertThat(tokens).doesNotContainAnyElementsOf(ring.tokensOf(node));
         }
-        // Never more than its share; less only when the ranges it may cut are too few or too small.
-        Ring after = ring.withNode(new NodeId(0), tokens, ring.hasRacks() ? "rack-0" : Ring.NO_RACK);
-        assertThat(after.ownership().get(new NodeId(0))).isGreaterThan(0.0).isLessThanOrEqualTo(1.0 / (ring.size() + 1) + 1e-9);
+        Ring after = ring.withNode(new NodeId(0), tokens, rack);
+        assertThat(after.ownership().get(new NodeId(0))).isGreaterThan(0.0);
+        assertThat(Collections.max(after.ownership().values())).as("max owned")
+                .isLessThanOrEqualTo(Collections.max(ring.ownership().values()) + 1e-9);
+    }
+
+    /**
+     * A join only pushes nodes out of preference lists: no old node holds more at any list length,
+     * whatever the tokens of the newcomer. (So the most loaded node of an uneven ring gets no worse.)
+     */
+    @Property(tries = 200)
+    void aJoinNeverAddsToAnOldNodesLoad(@ForAll("rings") Ring ring, @ForAll @IntRange(min = 1, max = 5) int n,
+            @ForAll long seed) {
+        String rack = ring.hasRacks() ? "rack-0" : Ring.NO_RACK;
+        List<Long> tokens = TokenAllocator.allocate(ring, 8, n, rack, RandomSource.seeded(seed));
+        Ring after = ring.withNode(new NodeId(0), tokens, rack);
+        Map<NodeId, Double> before = ring.replicaShares(n);
+        Map<NodeId, Double> now = after.replicaShares(n);
+        for (NodeId node : ring.nodes()) {
+            // Shares are held tokens over min(n, size): compare what is held.
+            assertThat(now.get(node) * Math.min(n, after.size())).as("held by %s", node)
+                    .isLessThanOrEqualTo(before.get(node) * Math.min(n, ring.size()) + 1e-9);
+        }
+    }
+
+    /**
+     * One node joining an even cluster of 3 to 32 nodes at replication factor 1 to 5 (fewer than
+     * the nodes) leaves every node replicating and owning close to its share.
+     */
+    @Property(tries = 150)
+    void aJoinIntoAnEvenClusterBalancesReplicas(@ForAll @IntRange(min = 3, max = 32) int size,
+            @ForAll @IntRange(min = 1, max = 5) int replicationFactor, @ForAll long seed) {
+        Assume.that(replicationFactor < size);
+        RandomSource random = RandomSource.seeded(seed);
+        Ring after = joined(even(size, random), replicationFactor, random);
+        assertThat(replicaMaxOverMean(after, replicationFactor)).as("max/mean replicated")
+                .isLessThanOrEqualTo(REPLICA_BALANCE_BOUND);
+        assertThat(maxOverMean(after)).as("max/mean owned").isLessThanOrEqualTo(BALANCE_BOUND);
+    }
+
+    /** Three even seed nodes and twelve joins, one at a time: balanced after every join. */
+    @Property(tries = 12)
+    void aClusterGrownByJoinsFromThreeSeedsStaysBalanced(@ForAll @IntRange(min = 1, max = 5) int replicationFactor,
+            @ForAll long seed) {
+        RandomSource random = RandomSource.seeded(seed);
+        Ring ring = even(3, random);
+        for (int size = 4; size <= 15; size++) {
+            ring = joined(ring, replicationFactor, random);
+            assertThat(replicaMaxOverMean(ring, replicationFactor)).as("max/mean replicated at %d nodes", size)
+                    .isLessThanOrEqualTo(REPLICA_BALANCE_BOUND);
+            assertThat(maxOverMean(ring)).as("max/mean owned at %d nodes", size).isLessThanOrEqualTo(BALANCE_BOUND);
+        }
+    }
+
+    /**
+     * A node leaves an even cluster (its ranges pass to the next nodes clockwise, which then carry
+     * more), and a new one joins: the newcomer takes the load back and the cluster is balanced.
+     */
+    @Property(tries = 60)
+    void aJoinAfterALeaveRestoresBalance(@ForAll @IntRange(min = 5, max = 32) int size, @ForAll long seed) {
+        RandomSource random = RandomSource.seeded(seed);
+        Ring ring = even(size, random);
+        Ring left = ring.withoutNode(new ArrayList<>(ring.nodes()).get(random.nextInt(size)));
+        Ring after = joined(left, REPLICATION_FACTOR, random);
+        assertThat(replicaMaxOverMean(after, REPLICATION_FACTOR)).as("max/mean replicated")
+                .isLessThanOrEqualTo(REPLICA_BALANCE_BOUND);
+        assertThat(maxOverMean(after)).as("max/mean owned").isLessThanOrEqualTo(BALANCE_BOUND);
+    }
+
+    /**
+     * A node that retries its join before the ring changes picks the same tokens: the plan depends
+     * on the ring's contents only, not on the random source or on the order the ring was built in.
+     */
+    @Property(tries = 50)
+    void aJoinPlanIsAFunctionOfTheRing(@ForAll("rings") Ring ring,
+            @ForAll @IntRange(min = 1, max = 5) int replicationFactor, @ForAll long seed) {
+        Map<NodeId, Collection<Long>> tokens = new LinkedHashMap<>();
+        List<NodeId> order = new ArrayList<>(ring.nodes());
+        Collections.shuffle(order, new Random(seed));
+        order.forEach(node -> tokens.put(node, ring.tokensOf(node)));
+        Ring same = Ring.of(tokens, ring.rackMap());
+        List<Long> retried = TokenAllocator.allocate(same, TOKENS_PER_NODE, replicationFactor, RandomSource.seeded(seed));
+        assertThat(retried).isEqualTo(TokenAllocator.allocate(ring, TOKENS_PER_NODE, replicationFactor,
+                RandomSource.seeded(~seed)));
     }
 
     // ---------------------------------------------------------------- ring algebra and ownership
@@ -334,6 +457,29 @@ class RingProperties {
             }
             assertThat(holders).as("token %d", t).containsExactly(ring.preferenceList(t, 1).get(0));
         }
+    }
+
+    /**
+     * A node's replica share is the size of its replica ranges over min(n, nodes), so the shares
+     * sum to 1; at n = 1 it is its ownership.
+     */
+    @Property(tries = 300)
+    void replicaSharesAreTheReplicaRangesOverN(@ForAll("rings") Ring ring, @ForAll @IntRange(min = 1, max = 10) int n) {
+        Map<NodeId, Double> shares = ring.replicaShares(n);
+        assertThat(shares.keySet()).isEqualTo(ring.nodes());
+        double sum = 0;
+        for (NodeId node : ring.nodes()) {
+            double held = 0;
+            for (TokenRange range : ring.replicaRanges(node, n)) {
+                held += range.isFull() ? 1.0 : Ring.unsignedToDouble(range.end() - range.start()) / 0x1p64;
+            }
+            assertThat(shares.get(node)).as("share of %s", node).isCloseTo(held / Math.min(n, ring.size()), within(1e-12));
+            if (n == 1) {
+                assertThat(shares.get(node)).isCloseTo(ring.ownership().get(node), within(1e-12));
+            }
+            sum += shares.get(node);
+        }
+        assertThat(sum).isCloseTo(1.0, within(1e-9));
     }
 
     /**
