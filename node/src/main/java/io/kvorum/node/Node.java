@@ -164,7 +164,7 @@ public final class Node implements AutoCloseable {
             started.push(membership::stop);
             saveRing(ringFile);
             Scheduler.Cancellable loadReport = scheduler.scheduleWithFixedDelay(
-                    () -> membership.setLoad(DataSize.of(dataDir.resolve("storage"))), 0, LOAD_REPORT_MS,
+                    () -> membership.setLoad(load(store)), 0, LOAD_REPORT_MS,
                     TimeUnit.MILLISECONDS);
             started.push(loadReport::cancel);
             Scheduler.Cancellable streamingReport = scheduler.scheduleWithFixedDelay(this::reportStreaming,
@@ -230,6 +230,15 @@ public final class Node implements AutoCloseable {
      */
     public CompletableFuture<Void> retired() {
         return retired;
+    }
+
+    /**
+     * The load a node reports in gossip: bytes in SSTables and in memtables. The commit log is left
+     * out: its segments are preallocated at full size, and what they hold is in the memtables.
+     */
+    private static long load(LsmStore store) {
+        LsmStore.Stats stats = store.stats();
+        return stats.sstableBytes() + stats.memtableBytes();
     }
 
     /** Publishes a one-line summary of running streams in gossip, for every node's status display. */

@@ -10,9 +10,10 @@ import java.util.Optional;
  *
  * <p>The coordinator uses it to pick a key's replicas ({@link #ring()}) and to skip to fallback
  * nodes when a home replica is down ({@link #isUp}), so both must answer quickly and without
- * blocking from any thread. A static configuration implements it with a fixed ring; gossip will
- * implement it with a failure detector. "Up" is a belief, not a fact: a node believed up may
- * still fail a request, and the coordinator must handle that as it handles a timeout.
+ * blocking from any thread. A fixed configuration implements it with a fixed ring (tests); gossip
+ * ({@code GossipMembership}) implements it with a failure detector. "Up" is a belief, not a fact: a
+ * node believed up may still fail a request, and the coordinator must handle that as it handles a
+ * timeout.
  */
 public interface Membership {
 
