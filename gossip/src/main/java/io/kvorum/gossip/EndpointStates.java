@@ -153,7 +153,13 @@ final class EndpointStates {
                     deltas.add(q.last());
                 }
             } else if (d.generation() > mine.generation()) {
-                requests.add(new Digest(d.node(), d.generation(), 0));
+                StatusValue status = mine.status();
+                if (status != null && status.status().isRetired()) {
+                    // A later run of a member that left or was removed: tell it, rather than learn it.
+                    deltas.add(mine.deltaAfter(0));
+                } else {
+                    requests.add(new Digest(d.node(), d.generation(), 0));
+                }
             } else if (d.generation() < mine.generation()) {
                 deltas.add(mine.deltaAfter(0));
             } else if (d.maxVersion() > mine.maxVersion()) {
@@ -184,8 +190,11 @@ final class EndpointStates {
         return deltas;
     }
 
-    /** What a batch of deltas changed. */
-    record Applied(Set<NodeId> changed, Set<NodeId> restarted, List<String> refused) {
+    /**
+     * What a batch of deltas changed; {@code selfRetired} is the retired status peers hold for this
+     * node (it left or was removed, and this is a later run of it), or null.
+     */
+    record Applied(Set<NodeId> changed, Set<NodeId> restarted, List<String> refused, StatusValue selfRetired) {
         boolean isEmpty() {
             return changed.isEmpty() && restarted.isEmpty();
         }
@@ -201,10 +210,15 @@ final class EndpointStates {
         Set<NodeId> changed = new LinkedHashSet<>();
         Set<NodeId> restarted = new LinkedHashSet<>();
         List<String> refused = new ArrayList<>();
+        StatusValue selfRetired = null;
         for (EndpointDelta delta : deltas) {
             NodeId node = delta.node();
             if (node.equals(self)) {
                 refuseAboutSelf(delta, refused);
+                StatusValue s = statusIn(delta);
+                if (s != null && s.status().isRetired()) {
+                    selfRetired = s;
+                }
                 continue;
             }
             if (quarantine.containsKey(node)) {
@@ -250,7 +264,7 @@ final class EndpointStates {
                 }
             }
         }
-        return new Applied(changed, restarted, refused);
+        return new Applied(changed, restarted, refused, selfRetired);
     }
 
     private void refuseAboutSelf(EndpointDelta delta, List<String> refused) {

@@ -44,6 +44,7 @@ public final class GossipMembership implements Membership {
     private final Scheduler scheduler;
     private final Clock clock;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<MemberStatus> retiredByPeers = new CompletableFuture<>();
     private volatile Views views = new Views(List.of(), Ring.empty(), Ring.empty(), Map.of());
 
     /** What the getters read: replaced whole on every change. */
@@ -74,6 +75,15 @@ public final class GossipMembership implements Membership {
                         for (Listener l : listeners) {
                             l.upDownChanged(node, up);
                         }
+                    }
+
+                    @Override
+                    public void selfRetired(StatusValue status) {
+                        log.error("The cluster says this node {} is {}: it left or was removed, and this is a later run"
+                                + " of it on its old data directory. It must not serve; to bring the machine back,"
+                                + " start it with an empty data directory so that it joins as a new node", self,
+                                status.status());
+                        retiredByPeers.complete(status.status());
                     }
                 });
     }
@@ -112,6 +122,14 @@ public final class GossipMembership implements Membership {
 
     public void stop() {
         gossiper.stop();
+    }
+
+    /**
+     * Completes when peers say this node has left or been removed: a later run of a retired node,
+     * which must stop rather than serve on a ring that no longer holds it.
+     */
+    public CompletableFuture<MemberStatus> retiredByPeers() {
+        return retiredByPeers;
     }
 
     public NodeId self() {

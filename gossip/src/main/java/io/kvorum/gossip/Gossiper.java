@@ -50,6 +50,9 @@ final class Gossiper {
         void statesChanged(List<Member> members, Set<NodeId> changed);
 
         void upDownChanged(NodeId node, boolean up);
+
+        /** Peers hold {@code status}, LEFT or REMOVED, for this node: it must not serve as a member. */
+        void selfRetired(StatusValue status);
     }
 
     private final NodeId self;
@@ -66,6 +69,7 @@ final class Gossiper {
     private final Set<String> loggedRefusals = new HashSet<>();
     private final List<Scheduler.Cancellable> tasks = new ArrayList<>();
     private long rounds;
+    private boolean selfRetiredReported;
     private boolean stopped;
 
     Gossiper(NodeId self, long generation, Map<AppState, String> localStates, MessageBus bus, Scheduler scheduler,
@@ -328,6 +332,13 @@ final class Gossiper {
             return;
         }
         EndpointStates.Applied applied = states.apply(deltas, clock.nowMillis());
+        if (applied.selfRetired() != null && !selfRetiredReported) {
+            StatusValue own = states.local().status();
+            if (own == null || !own.status().isRetired()) {
+                selfRetiredReported = true;
+                listener.selfRetired(applied.selfRetired());
+            }
+        }
         for (String reason : applied.refused()) {
             if (loggedRefusals.size() < MAX_LOGGED_REFUSALS && loggedRefusals.add(reason)) {
                 log.warn("Gossip refused a state: {}", reason);

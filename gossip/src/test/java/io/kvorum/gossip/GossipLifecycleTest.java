@@ -117,8 +117,15 @@ class GossipLifecycleTest {
         }
 
         // The dead node comes back with its old data directory: a new generation, still NORMAL.
-        sim.start(3);
+        GossipMembership revenant = sim.start(3);
         sim.loop.runFor(10_000);
+        assertThat(revenant.retiredByPeers()).as("peers tell the restarted node it was removed")
+                .isCompletedWithValue(MemberStatus.REMOVED);
+        for (GossipMembership m : sim.running.values()) {
+            if (m != revenant) {
+                assertThat(m.retiredByPeers()).isNotDone();
+            }
+        }
         for (GossipMembership m : sim.running.values()) {
             if (!m.self().equals(dead)) {
                 assertThat(m.status(dead)).as("%s keeps the removal", m.self()).contains(MemberStatus.REMOVED);

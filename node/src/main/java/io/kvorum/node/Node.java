@@ -162,6 +162,8 @@ public final class Node implements AutoCloseable {
             started.push(bus);
             membership.start();
             started.push(membership::stop);
+            // A later run of a node that left or was removed stops, as a decommissioned one does.
+            membership.retiredByPeers().thenRun(() -> retired.complete(null));
             saveRing(ringFile);
             Scheduler.Cancellable loadReport = scheduler.scheduleWithFixedDelay(
                     () -> membership.setLoad(load(store)), 0, LOAD_REPORT_MS,
@@ -225,8 +227,9 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Completes once this node has been decommissioned: its ranges are on their new replicas and it
-     * has announced that it left. The process should then stop it and exit.
+     * Completes once this node has been decommissioned (its ranges are on their new replicas and it
+     * has announced that it left), or once peers say this run belongs to a node that left or was
+     * removed. The process should then stop it and exit.
      */
     public CompletableFuture<Void> retired() {
         return retired;

@@ -161,6 +161,13 @@ class RingChangeIT {
             assertEveryAckedKeyReadsBack(client, acked);
         }
 
+        // The removed node started again on its old data directory learns it was removed, and stops.
+        cluster.startNode(2);
+        cluster.awaitStopped(2, Duration.ofSeconds(60));
+        assertThat(cluster.exitValue(2)).isZero();
+        assertThat(Files.readString(cluster.nodeDir(2).resolve("logs").resolve("console.out")))
+                .contains("is REMOVED: it left or was removed");
+
         // Every key on three replicas: count holders in the stores themselves, after a clean stop
         // (reads would repair what they found missing and hide it).
         List<Integer> survivors = List.of(0, 3, 4);
