@@ -126,17 +126,10 @@ final class AdminService {
                 p.state().name().toLowerCase(Locale.ROOT), p.rangesDone(), p.rangesTotal(), p.records(), p.bytes());
     }
 
+    /** The share of all data the node holds: its replica share times the replicas each key has. */
     private double replicaShare(Ring ring, NodeId node) {
-        double total = 0;
-        for (TokenRange r : ring.replicaRanges(node, replicationFactor)) {
-            total += r.isFull() ? 0x1p64 : unsignedSize(r);
-        }
-        return total / 0x1p64;
-    }
-
-    private static double unsignedSize(TokenRange r) {
-        long size = r.end() - r.start();
-        return size >= 0 ? size : size + 0x1p64;
+        return ring.replicaShares(replicationFactor).getOrDefault(node, 0.0)
+                * Math.min(replicationFactor, ring.size());
     }
 
     private static long parseLong(String text) {

@@ -346,8 +346,27 @@ public final class Ring {
     public List<TokenRange> replicaRanges(NodeId node, int n) {
         Checks.requirePositive(n, "n");
         int index = memberIndex(node);
-        int size = Math.min(n, nodes.length);
         List<TokenRange> ranges = new ArrayList<>();
+        forEachWalk(n, (v, walk, from, size) -> {
+            for (int j = 0; j < size; j++) {
+                if (walk[from + j] == index) {
+                    ranges.add(rangeOf(v));
+                    break;
+                }
+            }
+        });
+        return Collections.unmodifiableList(ranges);
+    }
+
+    /** What {@link #forEachWalk} hands over: vnode v's walk is {@code walk[from .. from + size)}. */
+    @FunctionalInterface
+    private interface WalkVisitor {
+        void visit(int vnode, int[] walk, int from, int size);
+    }
+
+    /** Visits every vnode's walk of length {@code min(n, size())}: precomputed when short enough, walked otherwise. */
+    private void forEachWalk(int n, WalkVisitor visitor) {
+        int size = Math.min(n, nodes.length);
         int[] walk = size <= cached ? walks : new int[size];
         Walker walker = size <= cached ? null : new Walker();
         for (int v = 0; v < tokens.length; v++) {
@@ -356,14 +375,8 @@ public final class Ring {
                 walker.walk(v, size, walk, 0);
                 from = 0;
             }
-            for (int j = 0; j < size; j++) {
-                if (walk[from + j] == index) {
-                    ranges.add(rangeOf(v));
-                    break;
-                }
-            }
+            visitor.visit(v, walk, from, size);
         }
-        return Collections.unmodifiableList(ranges);
     }
 
     /**
@@ -435,23 +448,16 @@ public final class Ring {
      * shares sum to 1 and their mean is {@code 1/size()}. Every read and write of a key goes to
      * its n replicas, so this, not {@link #ownership}, is the share of the load a node carries.
      */
-    Map<NodeId, Double> replicaShares(int n) {
+    public Map<NodeId, Double> replicaShares(int n) {
         Checks.requirePositive(n, "n");
         int size = Math.min(n, nodes.length);
         double[] held = new double[nodes.length];
-        int[] walk = size <= cached ? walks : new int[size];
-        Walker walker = size <= cached ? null : new Walker();
-        for (int v = 0; v < tokens.length; v++) {
-            int from = v * cached;
-            if (walker != null) {
-                walker.walk(v, size, walk, 0);
-                from = 0;
-            }
+        forEachWalk(n, (v, walk, from, length) -> {
             double range = fractionOfRing(rangeSize(v));
-            for (int j = 0; j < size; j++) {
+            for (int j = 0; j < length; j++) {
                 held[walk[from + j]] += range;
             }
-        }
+        });
         TreeMap<NodeId, Double> shares = new TreeMap<>();
         for (int i = 0; i < nodes.length; i++) {
             shares.put(nodes[i], held[i] / size);
