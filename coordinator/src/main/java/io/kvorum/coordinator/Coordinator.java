@@ -7,6 +7,7 @@ import io.kvorum.coordinator.CoordinatorMessages.ReplicaReadResult;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWrite;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWriteAck;
 import io.kvorum.core.Causality;
+import io.kvorum.core.Checks;
 import io.kvorum.core.Clock;
 import io.kvorum.core.ContextCodec;
 import io.kvorum.core.CorruptDataException;
@@ -82,6 +83,7 @@ public final class Coordinator {
     private final Clock clock;
     private final Executor storage;
     private final int replicationFactor;
+    private final long maxTimeoutMs;
     private final RecordLimits limits;
     private final KeyLocks locks = new KeyLocks(1024);
     private final Stats stats = new Stats();
@@ -96,8 +98,13 @@ public final class Coordinator {
         public final LongAdder readRepairs = new LongAdder();
     }
 
+    /**
+     * @param maxTimeoutMs the longest timeout a request may ask for: ring changes wait this long for
+     *     requests begun under the old ring (see {@code ring.change_grace_ms}), so no request may outlive it
+     */
     public Coordinator(DotSource dots, ReplicaStore store, Membership membership, MessageBus bus, Scheduler scheduler,
-                       Clock clock, Executor storage, int replicationFactor, RecordLimits limits) {
+                       Clock clock, Executor storage, int replicationFactor, RecordLimits limits, long maxTimeoutMs) {
+        this.maxTimeoutMs = Checks.requirePositive(maxTimeoutMs, "max timeout ms");
         this.self = bus.self();
         this.dots = dots;
         this.store = store;
@@ -149,6 +156,7 @@ public final class Coordinator {
             key = request.keyObject();
             options = request.options();
             n = options.effectiveN(replicationFactor);
+            checkTimeout(options.timeoutMs());
             checkKey(key);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(asRequestError(e));
@@ -219,6 +227,7 @@ public final class Coordinator {
             key = request.keyObject();
             options = request.options();
             n = options.effectiveN(replicationFactor);
+            checkTimeout(options.timeoutMs());
             checkKey(key);
             if (request.value() != null) {
                 limits.checkValue(key, request.value().length);
@@ -373,6 +382,13 @@ public final class Coordinator {
             }
         }
         return up;
+    }
+
+    private void checkTimeout(long timeoutMs) {
+        if (timeoutMs > maxTimeoutMs) {
+            throw new InvalidRequestException("timeout " + timeoutMs + " ms (expected: at most " + maxTimeoutMs
+                    + " ms, this node's request.max_timeout_ms: a request must not outlive a ring change's grace)");
+        }
     }
 
     private void checkKey(Key key) {

@@ -148,7 +148,8 @@ public final class Node implements AutoCloseable {
                 }
             });
             coordinator = new Coordinator(identity, store, membership, bus, scheduler, clock, storageThreads,
-                    replicationFactor, new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes()));
+                    replicationFactor, new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes()),
+                    settings.get(NodeSettings.MAX_REQUEST_TIMEOUT_MS));
             coordinator.registerHandlers();
             membership.registerHandlers();
             new StreamSource(store, bus, storageThreads).registerHandlers();

@@ -48,6 +48,7 @@ public final class NodeConfig {
         for (var s : NodeSettings.all()) {
             settings.get(s); // parse and bound every value now, not at first use
         }
+        NodeSettings.checkGraceCoversTimeouts(settings);
         return settings;
     }
 }

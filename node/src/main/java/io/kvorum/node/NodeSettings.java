@@ -2,6 +2,7 @@ package io.kvorum.node;
 
 import io.kvorum.antientropy.StreamOptions;
 import io.kvorum.core.Setting;
+import io.kvorum.core.Settings;
 import io.kvorum.storage.lsm.LsmSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,10 +53,14 @@ public final class NodeSettings {
             60_000, "A silence of this much beyond the usual heartbeat interval is tolerated before suspicion rises:"
                     + " room for a peer's GC pause.");
 
+    public static final Setting<Long> MAX_REQUEST_TIMEOUT_MS = Setting.millis("request.max_timeout_ms", 10_000, 1,
+            600_000, "The longest timeout a client request may ask for; longer ones are refused. It bounds how long a"
+                    + " request begun under an old ring can still be in flight, which ring.change_grace_ms must cover.");
+
     public static final Setting<Long> RING_CHANGE_GRACE_MS = Setting.millis("ring.change_grace_ms", 10_000, 0,
             600_000, "How long a join, decommission or removal waits, once every live node has seen it, before"
                     + " streaming: a write coordinated just before a node learned of the change may still be in flight."
-                    + " Keep it at least the longest request timeout clients use.");
+                    + " At least request.max_timeout_ms; a node refuses to start otherwise.");
 
     public static final Setting<Long> RETIRED_RETENTION_MS = Setting.millis("gossip.retired_retention_ms",
             3L * 24 * 3600 * 1000, 1000, 365L * 24 * 3600 * 1000,
@@ -91,12 +96,25 @@ public final class NodeSettings {
     public static final Setting<Integer> STORAGE_THREADS = Setting.integer("node.storage_threads", 8, 1, 256,
             "Threads that run storage work for requests (reads, local applies, durable waits).");
 
+    /**
+     * Refuses settings where a request could outlive a ring change's grace: a write coordinated
+     * under the old ring and still in flight when streaming starts could then be missed.
+     */
+    static void checkGraceCoversTimeouts(Settings settings) {
+        long grace = settings.get(RING_CHANGE_GRACE_MS);
+        long maxTimeout = settings.get(MAX_REQUEST_TIMEOUT_MS);
+        if (grace < maxTimeout) {
+            throw new IllegalArgumentException(RING_CHANGE_GRACE_MS.key() + ": " + grace + " ms (expected: at least "
+                    + MAX_REQUEST_TIMEOUT_MS.key() + ", " + maxTimeout + " ms)");
+        }
+    }
+
     /** Every key a node accepts: these and the storage engine's. */
     public static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_SEEDS, LISTEN_ADDRESS,
                 INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, NUM_TOKENS, REPLICATION_FACTOR,
                 MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, GOSSIP_INTERVAL_MS, HEARTBEAT_INTERVAL_MS, PHI_THRESHOLD,
-                ACCEPTABLE_PAUSE_MS, RETIRED_RETENTION_MS, RING_CHANGE_GRACE_MS));
+                ACCEPTABLE_PAUSE_MS, RETIRED_RETENTION_MS, MAX_REQUEST_TIMEOUT_MS, RING_CHANGE_GRACE_MS));
         all.addAll(StreamOptions.settings());
         all.addAll(LsmSettings.ALL);
         return all;

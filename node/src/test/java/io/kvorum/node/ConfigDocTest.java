@@ -53,4 +53,12 @@ class ConfigDocTest {
         assertThatThrownBy(() -> NodeConfig.load(file, List.of("node.client_port=1")))
                 .hasMessageContaining("expected: --key=value");
     }
+
+    @Test
+    void aGraceShorterThanTheLongestRequestTimeoutIsRefused() {
+        assertThatThrownBy(() -> NodeConfig.load(null, List.of("--ring.change_grace_ms=1000",
+                "--request.max_timeout_ms=5000")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ring.change_grace_ms: 1000 ms (expected: at least request.max_timeout_ms, 5000 ms)");
+    }
 }

@@ -38,7 +38,7 @@ class RingChangeIT {
     private static final int KEYS = 10_000;
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
     /** Grace covers the longest request timeout, as ring.change_grace_ms says it must. */
-    private static final List<String> FLAGS = List.of("--ring.change_grace_ms=2000");
+    private static final List<String> FLAGS = List.of("--ring.change_grace_ms=2000", "--request.max_timeout_ms=2000");
 
     private LocalCluster cluster;
 

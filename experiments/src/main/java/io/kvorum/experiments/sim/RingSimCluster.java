@@ -81,7 +81,7 @@ public final class RingSimCluster {
                 GossipMembership.localStates(address, address, "", status, tokens, 1), bus, loop, loop,
                 random.split(), GossipOptions.defaults("sim", seeds));
         Coordinator coordinator = new Coordinator(new SimDots(id), store, membership, bus, loop, loop, Runnable::run,
-                replicationFactor, RecordLimits.defaults());
+                replicationFactor, RecordLimits.defaults(), 2 * REQUEST_TIMEOUT_MS);
         RangeStreamer streamer = new RangeStreamer(store, bus, loop, loop, Runnable::run, StreamOptions.defaults());
         RingChanges changes = new RingChanges(membership, streamer, bus, loop, loop, random.split(),
                 new RingChanges.Options(replicationFactor, numTokens, 2 * REQUEST_TIMEOUT_MS, 60_000, 600_000,

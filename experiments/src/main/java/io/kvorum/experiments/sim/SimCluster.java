@@ -53,7 +53,7 @@ public final class SimCluster {
             SimBus bus = network.attach(id, new InetSocketAddress("10.0.0." + (i + 1), 7100));
             MemoryReplicaStore store = new MemoryReplicaStore(RecordLimits.defaults());
             Coordinator coordinator = new Coordinator(new SimDots(id), store, membership, bus, loop, loop, Runnable::run,
-                    replicationFactor, RecordLimits.defaults());
+                    replicationFactor, RecordLimits.defaults(), 60_000);
             coordinator.registerHandlers();
             nodes.add(new SimNode(id, store, coordinator, bus));
         }

@@ -224,4 +224,20 @@ class QuorumSimulationProperties {
                 .hasSize(1);
         assertThat(coordinator.coordinator().stats().readRepairs.sum()).isPositive();
     }
+
+    @Property(tries = 10)
+    void aTimeoutLongerThanTheNodesMaximumIsRefusedBeforeAnythingIsSent(@ForAll long seed) {
+        SimCluster c = cluster(seed);
+        SimNode via = c.nodes().get(0);
+        long before = c.network().delivered();
+        PutRequest tooLong = PutRequest.of(Key.of("k"), "v".getBytes(StandardCharsets.UTF_8), null,
+                WriteOptions.quorum().timeout(java.time.Duration.ofMinutes(5)));
+        Outcome<PutResponse> written = c.await(via.coordinator().put(tooLong), LIMIT_MS);
+        assertThat(written.error()).as("seed %d", seed).isInstanceOf(io.kvorum.core.InvalidRequestException.class)
+                .hasMessageContaining("request.max_timeout_ms");
+        Outcome<GetResponse> read = c.await(via.coordinator().get(GetRequest.of(Key.of("k"),
+                ReadOptions.quorum().timeout(java.time.Duration.ofMinutes(5)))), LIMIT_MS);
+        assertThat(read.error()).isInstanceOf(io.kvorum.core.InvalidRequestException.class);
+        assertThat(c.network().delivered()).as("nothing was sent").isEqualTo(before);
+    }
 }
