@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * This node's one outbound connection to one peer, and its life: connect on first use, queue while
  * connecting, write while up, and when the connection fails or drops, fail everything waiting on
- * it and reconnect after a capped exponential backoff (min, 2 min, 4 min ... max).
+ * it and reconnect after a capped exponential backoff (min, 2 min, 4 min ... max), each wait drawn
+ * between half and all of its step ("equal jitter"): when a node restarts, every peer lost it at
+ * the same moment, and waits without jitter would bring them all back at the same instants.
  *
  * <p>While down (between a failure and the next attempt) requests fail fast with
  * {@link io.kvorum.core.PeerUnavailableException} instead of waiting out their timeouts, and
@@ -170,8 +173,17 @@ final class PeerLink {
                     failedAttempts, reason);
         }
         bus.failRequestsTo(id, downReason);
-        reconnectTimer = loop.schedule(this::connect, backoffMs, TimeUnit.MILLISECONDS);
+        reconnectTimer = loop.schedule(this::connect, jittered(backoffMs), TimeUnit.MILLISECONDS);
         backoffMs = Math.min(backoffMs * 2, bus.maxBackoffMs());
+    }
+
+    /**
+     * Between half of {@code stepMs} and all of it. The transport runs only on real networks (the
+     * simulation has its own bus), so the thread's own random source serves.
+     */
+    static long jittered(long stepMs) {
+        long half = stepMs / 2;
+        return half + ThreadLocalRandom.current().nextLong(stepMs - half + 1);
     }
 
     /** Stops for good: no more connections, nothing queued. */
