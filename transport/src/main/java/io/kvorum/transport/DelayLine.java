@@ -2,6 +2,7 @@ package io.kvorum.transport;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.kvorum.core.Clock;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -21,16 +22,18 @@ final class DelayLine {
     }
 
     private final EventLoop loop;
+    private final Clock clock;
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     private ScheduledFuture<?> timer;
 
-    DelayLine(EventLoop loop) {
+    DelayLine(EventLoop loop, Clock clock) {
         this.loop = loop;
+        this.clock = clock;
     }
 
     /** Runs {@code action} on the event loop {@code delayMs} from now, after everything added earlier. */
     void add(long delayMs, Runnable action) {
-        Entry e = new Entry(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs), action);
+        Entry e = new Entry(clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs), action);
         if (loop.inEventLoop()) {
             append(e);
         } else {
@@ -47,12 +50,12 @@ final class DelayLine {
 
     private void arm() {
         Entry head = entries.peekFirst();
-        timer = loop.schedule(this::fire, Math.max(0, head.dueNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+        timer = loop.schedule(this::fire, Math.max(0, head.dueNanos() - clock.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     private void fire() {
         timer = null;
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         Entry head;
         while ((head = entries.peekFirst()) != null && head.dueNanos() - now <= 0) {
             entries.pollFirst();

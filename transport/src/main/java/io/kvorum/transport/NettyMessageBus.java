@@ -1,6 +1,7 @@
 package io.kvorum.transport;
 
 import io.kvorum.core.Checks;
+import io.kvorum.core.Clock;
 import io.kvorum.core.Failure;
 import io.kvorum.core.KvorumException;
 import io.kvorum.core.Message;
@@ -8,6 +9,7 @@ import io.kvorum.core.MessageBus;
 import io.kvorum.core.MessageTypes;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.PeerUnavailableException;
+import io.kvorum.core.RandomSource;
 import io.kvorum.core.RequestTimeoutException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -100,6 +102,8 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
     private final WireCodec codec;
     private final long connectTimeoutMs;
     private final long minBackoffMs;
+    private final Clock clock;
+    private final RandomSource random;
     private final long maxBackoffMs;
     private final int outboundQueueLimit;
     private final int maxInflightRequests;
@@ -127,6 +131,8 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         this.codec = new WireCodec(b.types, b.maxFrameBytes);
         this.connectTimeoutMs = b.connectTimeoutMs;
         this.minBackoffMs = b.minBackoffMs;
+        this.clock = b.clock;
+        this.random = b.random != null ? b.random : RandomSource.fromEntropy();
         this.maxBackoffMs = b.maxBackoffMs;
         this.outboundQueueLimit = b.outboundQueueLimit;
         this.maxInflightRequests = b.maxInflightRequests;
@@ -616,6 +622,15 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         return connectTimeoutMs;
     }
 
+    Clock clock() {
+        return clock;
+    }
+
+    /** An independent random source for one link; split under a lock, as RandomSource is not thread-safe. */
+    synchronized RandomSource newLinkRandom() {
+        return random.split();
+    }
+
     long minBackoffMs() {
         return minBackoffMs;
     }
@@ -702,6 +717,8 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         private int outboundQueueLimit = 16_384;
         private int maxInflightRequests = 4_096;
         private int eventLoopThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        private Clock clock = Clock.system();
+        private RandomSource random;
 
         private Builder(NodeId self, MessageTypes types) {
             this.self = Objects.requireNonNull(self, "self");
@@ -761,6 +778,18 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         /** Unanswered requests per inbound connection before it stops reading (TCP backpressure). */
         public Builder maxInflightRequests(int requests) {
             this.maxInflightRequests = Checks.requirePositive(requests, "maxInflightRequests");
+            return this;
+        }
+
+        /** Time for link-fault delays (default: the system clock). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Randomness for reconnect jitter (default: seeded from the operating system's entropy). */
+        public Builder random(RandomSource random) {
+            this.random = Objects.requireNonNull(random, "random");
             return this;
         }
 

@@ -73,7 +73,7 @@ final class NodeChannel extends ChannelInboundHandlerAdapter {
     /** Where frames from the peer wait out an inbound link-fault delay. Event loop only. */
     DelayLine inboundDelays() {
         if (inboundDelays == null) {
-            inboundDelays = new DelayLine(channel.eventLoop());
+            inboundDelays = new DelayLine(channel.eventLoop(), bus.clock());
         }
         return inboundDelays;
     }
@@ -85,7 +85,7 @@ final class NodeChannel extends ChannelInboundHandlerAdapter {
             synchronized (this) {
                 d = outboundDelays;
                 if (d == null) {
-                    d = new DelayLine(channel.eventLoop());
+                    d = new DelayLine(channel.eventLoop(), bus.clock());
                     outboundDelays = d;
                 }
             }

@@ -1,13 +1,13 @@
 package io.kvorum.transport;
 
 import io.kvorum.core.NodeId;
+import io.kvorum.core.RandomSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -47,6 +47,8 @@ final class PeerLink {
     // Event loop only.
     private Channel channel;
     private long backoffMs;
+    /** This link's own source: RandomSource is not thread-safe, and links run on different event loops. */
+    private final RandomSource random;
     private ScheduledFuture<?> reconnectTimer;
     private int failedAttempts;
 
@@ -56,7 +58,8 @@ final class PeerLink {
         this.address = address;
         this.loop = loop;
         this.queue = queue;
-        this.delays = new DelayLine(loop);
+        this.delays = new DelayLine(loop, bus.clock());
+        this.random = bus.newLinkRandom();
         this.backoffMs = bus.minBackoffMs();
     }
 
@@ -173,17 +176,14 @@ final class PeerLink {
                     failedAttempts, reason);
         }
         bus.failRequestsTo(id, downReason);
-        reconnectTimer = loop.schedule(this::connect, jittered(backoffMs), TimeUnit.MILLISECONDS);
+        reconnectTimer = loop.schedule(this::connect, jittered(backoffMs, random), TimeUnit.MILLISECONDS);
         backoffMs = Math.min(backoffMs * 2, bus.maxBackoffMs());
     }
 
-    /**
-     * Between half of {@code stepMs} and all of it. The transport runs only on real networks (the
-     * simulation has its own bus), so the thread's own random source serves.
-     */
-    static long jittered(long stepMs) {
+    /** Between half of {@code stepMs} and all of it. */
+    static long jittered(long stepMs, RandomSource random) {
         long half = stepMs / 2;
-        return half + ThreadLocalRandom.current().nextLong(stepMs - half + 1);
+        return half + Math.floorMod(random.nextLong(), stepMs - half + 1);
     }
 
     /** Stops for good: no more connections, nothing queued. */
