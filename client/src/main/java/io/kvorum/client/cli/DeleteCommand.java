@@ -3,12 +3,12 @@ package io.kvorum.client.cli;
 import io.kvorum.client.Context;
 import io.kvorum.client.GetResult;
 import io.kvorum.client.KvorumClient;
-import io.kvorum.core.Consistency;
 import io.kvorum.core.ReadOptions;
 import io.kvorum.core.WriteOptions;
 import java.io.PrintStream;
 import java.time.Duration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -30,39 +30,21 @@ final class DeleteCommand extends ClusterCommand {
             description = "The context a get printed.")
     Context context;
 
-    @Option(names = "--w", paramLabel = "W", converter = Converters.ConsistencyConverter.class,
-            defaultValue = "quorum", description = "Replicas that must acknowledge: one, quorum, all or a number (default: ${DEFAULT-VALUE}).")
-    Consistency w;
-
-    @Option(names = "--n", paramLabel = "N", description = "Replicas to write (default: the replication factor).")
-    Integer n;
-
-    @Option(names = "--durable", description = "Acknowledge only once the delete is fsynced on each acknowledging replica.")
-    boolean durable;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
-            defaultValue = "2s", description = "How long the cluster may take (default: ${DEFAULT-VALUE}); a delete"
-                    + " that times out may still have been applied.")
-    Duration timeout;
+    @Mixin
+    WriteFlags write;
 
     @Override
     Duration timeout() {
-        return timeout;
+        return write.timeout;
     }
 
     @Override
     int run(KvorumClient client, PrintStream out) {
-        WriteOptions options = WriteOptions.quorum().w(w).timeout(timeout).durable(durable);
-        if (n != null) {
-            if (n < 1) {
-                throw usage("--n: " + n + " (expected: >= 1)");
-            }
-            options = options.n(n);
-        }
+        WriteOptions options = write.options(spec.commandLine());
         Context covering = context;
         if (covering == null) {
-            ReadOptions read = ReadOptions.quorum().timeout(timeout);
-            GetResult seen = client.get(key, n == null ? read : read.n(n));
+            ReadOptions read = ReadOptions.quorum().timeout(write.timeout);
+            GetResult seen = client.get(key, write.n == null ? read : read.n(write.n));
             if (seen.context().isEmpty()) {
                 out.println("not found");
                 out.println(Printing.context(seen.context()));

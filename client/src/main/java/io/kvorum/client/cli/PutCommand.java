@@ -2,12 +2,12 @@ package io.kvorum.client.cli;
 
 import io.kvorum.client.Context;
 import io.kvorum.client.KvorumClient;
-import io.kvorum.core.Consistency;
 import io.kvorum.core.WriteOptions;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,35 +28,17 @@ final class PutCommand extends ClusterCommand {
             description = "The context a get printed.")
     Context context;
 
-    @Option(names = "--w", paramLabel = "W", converter = Converters.ConsistencyConverter.class,
-            defaultValue = "quorum", description = "Replicas that must acknowledge: one, quorum, all or a number (default: ${DEFAULT-VALUE}).")
-    Consistency w;
-
-    @Option(names = "--n", paramLabel = "N", description = "Replicas to write (default: the replication factor).")
-    Integer n;
-
-    @Option(names = "--durable", description = "Acknowledge only once the write is fsynced on each acknowledging replica.")
-    boolean durable;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
-            defaultValue = "2s", description = "How long the cluster may take (default: ${DEFAULT-VALUE}); a write"
-                    + " that times out may still have been applied.")
-    Duration timeout;
+    @Mixin
+    WriteFlags write;
 
     @Override
     Duration timeout() {
-        return timeout;
+        return write.timeout;
     }
 
     @Override
     int run(KvorumClient client, PrintStream out) {
-        WriteOptions options = WriteOptions.quorum().w(w).timeout(timeout).durable(durable);
-        if (n != null) {
-            if (n < 1) {
-                throw usage("--n: " + n + " (expected: >= 1)");
-            }
-            options = options.n(n);
-        }
+        WriteOptions options = write.options(spec.commandLine());
         Context written = client.put(key, value.getBytes(StandardCharsets.UTF_8),
                 context == null ? Context.empty() : context, options);
         out.println(Printing.context(written));

@@ -1,0 +1,37 @@
+package io.kvorum.client.cli;
+
+import io.kvorum.core.Consistency;
+import io.kvorum.core.WriteOptions;
+import java.time.Duration;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** The flags of every command that writes (put, delete): --w, --n, --durable, --timeout. */
+final class WriteFlags {
+    @Option(names = "--w", paramLabel = "W", converter = Converters.ConsistencyConverter.class,
+            defaultValue = "quorum", description = "Replicas that must acknowledge: one, quorum, all or a number (default: ${DEFAULT-VALUE}).")
+    Consistency w;
+
+    @Option(names = "--n", paramLabel = "N", description = "Replicas to write (default: the replication factor).")
+    Integer n;
+
+    @Option(names = "--durable", description = "Acknowledge only once the write is fsynced on each acknowledging replica.")
+    boolean durable;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            defaultValue = "2s", description = "How long the cluster may take (default: ${DEFAULT-VALUE}); a write"
+                    + " that times out may still have been applied.")
+    Duration timeout;
+
+    /** The write options the flags ask for; an --n below 1 is a usage error of {@code command}. */
+    WriteOptions options(CommandLine command) {
+        WriteOptions options = WriteOptions.quorum().w(w).timeout(timeout).durable(durable);
+        if (n == null) {
+            return options;
+        }
+        if (n < 1) {
+            throw new CommandLine.ParameterException(command, "--n: " + n + " (expected: >= 1)");
+        }
+        return options.n(n);
+    }
+}
