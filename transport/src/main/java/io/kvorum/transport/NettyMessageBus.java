@@ -716,7 +716,7 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         private long maxBackoffMs = 5_000;
         private int outboundQueueLimit = 16_384;
         private int maxInflightRequests = 4_096;
-        private int eventLoopThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        private int eventLoopThreads = BuilderChecks.defaultEventLoopThreads();
         private Clock clock = Clock.system();
         private RandomSource random;
 
@@ -727,8 +727,7 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
 
         /** Where to listen for peers; port 0 picks a free port (see {@link #localAddress()}). */
         public Builder listen(String host, int port) {
-            Checks.require(host != null && !host.isBlank(), "listen host", host, "a host name or IP address");
-            Checks.require(port >= 0 && port <= 0xffff, "listen port", port, "0..65535");
+            BuilderChecks.checkListen(host, port);
             this.listenHost = host;
             this.listenPort = port;
             return this;
@@ -749,8 +748,7 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         }
 
         public Builder maxFrameBytes(int bytes) {
-            Checks.require(bytes >= 1024, "maxFrameBytes", bytes, ">= 1024");
-            this.maxFrameBytes = bytes;
+            this.maxFrameBytes = BuilderChecks.checkMaxFrameBytes(bytes);
             return this;
         }
 

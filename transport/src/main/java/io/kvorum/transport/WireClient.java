@@ -339,8 +339,7 @@ public final class WireClient implements AutoCloseable {
         }
 
         public Builder maxFrameBytes(int bytes) {
-            Checks.require(bytes >= 1024, "maxFrameBytes", bytes, ">= 1024");
-            this.maxFrameBytes = bytes;
+            this.maxFrameBytes = BuilderChecks.checkMaxFrameBytes(bytes);
             return this;
         }
 

@@ -332,7 +332,7 @@ public final class WireServer implements AutoCloseable {
         private long handshakeTimeoutMs = 5_000;
         private int maxInflightRequests = 1_024;
         private int outboundQueueLimit = 16_384;
-        private int eventLoopThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        private int eventLoopThreads = BuilderChecks.defaultEventLoopThreads();
 
         private Builder(MessageTypes types, RequestHandler handler) {
             this.types = Objects.requireNonNull(types, "types");
@@ -340,8 +340,7 @@ public final class WireServer implements AutoCloseable {
         }
 
         public Builder listen(String host, int port) {
-            Checks.require(host != null && !host.isBlank(), "listen host", host, "a host name or IP address");
-            Checks.require(port >= 0 && port <= 0xffff, "listen port", port, "0..65535");
+            BuilderChecks.checkListen(host, port);
             this.listenHost = host;
             this.listenPort = port;
             return this;
@@ -367,8 +366,7 @@ public final class WireServer implements AutoCloseable {
         }
 
         public Builder maxFrameBytes(int bytes) {
-            Checks.require(bytes >= 1024, "maxFrameBytes", bytes, ">= 1024");
-            this.maxFrameBytes = bytes;
+            this.maxFrameBytes = BuilderChecks.checkMaxFrameBytes(bytes);
             return this;
         }
 
