@@ -270,33 +270,16 @@ public final class GossipMembership implements Membership {
     private void update(List<Member> members, Set<NodeId> changed) {
         Views before = views;
         Map<NodeId, Member> byNode = new HashMap<>();
-        Map<NodeId, List<Long>> owning = new HashMap<>();
-        Map<NodeId, List<Long>> pending = new HashMap<>();
-        Map<NodeId, String> racks = new HashMap<>();
         for (Member m : members) {
             byNode.put(m.node(), m);
-            StatusValue status = m.status();
-            String tokens = m.get(AppState.TOKENS);
-            if (status == null || tokens == null || tokens.isEmpty()) {
-                continue;
-            }
-            List<Long> parsed;
-            try {
-                parsed = Tokens.parse(tokens);
-            } catch (IllegalArgumentException e) {
-                log.warn("Ignoring the tokens of member {}: {}", m.node(), e.getMessage());
-                continue;
-            }
-            racks.put(m.node(), m.get(AppState.RACK) == null ? Ring.NO_RACK : m.get(AppState.RACK));
-            if (status.status().inRing()) {
-                owning.put(m.node(), parsed);
-            }
-            if (status.status().inPendingRing()) {
-                pending.put(m.node(), parsed);
-            }
         }
-        Ring ring = Ring.of(owning, subset(racks, owning.keySet()));
-        Ring pendingRing = Ring.of(pending, subset(racks, pending.keySet()));
+        Ring ring = before.ring();
+        Ring pendingRing = before.pendingRing();
+        if (placementChanged(before.byNode(), byNode, changed)) {
+            Ring[] rings = rings(members);
+            ring = rings[0];
+            pendingRing = rings[1];
+        }
         // Instances are kept when contents are equal, and the pending ring is the ring itself when
         // nothing is changing, so that readers can compare by identity on every request.
         Ring nextRing = ring.equals(before.ring()) ? before.ring() : ring;
@@ -319,6 +302,55 @@ public final class GossipMembership implements Membership {
                 l.ringChanged(next.ring());
             }
         }
+    }
+
+    /** The states that place keys; load, streaming and heartbeats change often and never move a range. */
+    private static final List<AppState> PLACEMENT = List.of(AppState.STATUS, AppState.TOKENS, AppState.RACK);
+
+    private static boolean placementChanged(Map<NodeId, Member> before, Map<NodeId, Member> now, Set<NodeId> changed) {
+        for (NodeId node : changed) {
+            Member was = before.get(node);
+            Member is = now.get(node);
+            if (was == null || is == null) {
+                return true;
+            }
+            for (AppState key : PLACEMENT) {
+                if (!Objects.equals(was.get(key), is.get(key))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The ring of members owning ranges now, and the pending ring, from the members' states. */
+    private static Ring[] rings(List<Member> members) {
+        Map<NodeId, List<Long>> owning = new HashMap<>();
+        Map<NodeId, List<Long>> pending = new HashMap<>();
+        Map<NodeId, String> racks = new HashMap<>();
+        for (Member m : members) {
+            StatusValue status = m.status();
+            String tokens = m.get(AppState.TOKENS);
+            if (status == null || tokens == null || tokens.isEmpty()) {
+                continue;
+            }
+            List<Long> parsed;
+            try {
+                parsed = Tokens.parse(tokens);
+            } catch (IllegalArgumentException e) {
+                log.warn("Ignoring the tokens of member {}: {}", m.node(), e.getMessage());
+                continue;
+            }
+            racks.put(m.node(), m.get(AppState.RACK) == null ? Ring.NO_RACK : m.get(AppState.RACK));
+            if (status.status().inRing()) {
+                owning.put(m.node(), parsed);
+            }
+            if (status.status().inPendingRing()) {
+                pending.put(m.node(), parsed);
+            }
+        }
+        return new Ring[] {Ring.of(owning, subset(racks, owning.keySet())),
+            Ring.of(pending, subset(racks, pending.keySet()))};
     }
 
     private static Map<NodeId, String> subset(Map<NodeId, String> racks, Set<NodeId> nodes) {

@@ -22,7 +22,9 @@ import io.kvorum.gossip.Tokens;
 import io.kvorum.ring.Ring;
 import io.kvorum.storage.ReplicaStore;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -98,18 +100,21 @@ final class AdminService {
     private StatusResponse status() {
         Ring ring = membership.ring();
         Ring pending = membership.pendingRing();
+        Map<NodeId, Double> holds = holdings(ring);
+        Map<NodeId, Double> pendingHolds = pending == ring ? holds : holdings(pending);
         List<MemberRow> rows = new ArrayList<>();
         for (Member m : membership.members()) {
             StatusValue status = m.status();
             String tokens = m.get(AppState.TOKENS);
             int tokenCount = tokens == null || tokens.isEmpty() ? 0 : Tokens.parse(tokens).size();
             Ring placing = ring.contains(m.node()) ? ring : pending;
+            Map<NodeId, Double> placingHolds = placing == ring ? holds : pendingHolds;
             rows.add(new MemberRow(m.node().value(), orEmpty(m.get(AppState.ADDRESS)),
                     orEmpty(m.get(AppState.CLIENT_ADDRESS)), orEmpty(m.get(AppState.RACK)),
                     status == null ? "?" : status.status().name(), membership.isUp(m.node()),
                     parseLong(m.get(AppState.LOAD)), tokenCount,
                     placing.contains(m.node()) ? placing.ownership().getOrDefault(m.node(), 0.0) : 0.0,
-                    placing.contains(m.node()) ? replicaShare(placing, m.node()) : 0.0,
+                    placingHolds.getOrDefault(m.node(), 0.0),
                     orEmpty(m.get(AppState.STREAMING))));
         }
         List<String> streams = new ArrayList<>();
@@ -126,10 +131,12 @@ final class AdminService {
                 p.state().name().toLowerCase(Locale.ROOT), p.rangesDone(), p.rangesTotal(), p.records(), p.bytes());
     }
 
-    /** The share of all data the node holds: its replica share times the replicas each key has. */
-    private double replicaShare(Ring ring, NodeId node) {
-        return ring.replicaShares(replicationFactor).getOrDefault(node, 0.0)
-                * Math.min(replicationFactor, ring.size());
+    /** The share of all data each node holds: its replica share times the replicas each key has. */
+    private Map<NodeId, Double> holdings(Ring ring) {
+        Map<NodeId, Double> holds = new HashMap<>();
+        int replicas = Math.min(replicationFactor, Math.max(1, ring.size()));
+        ring.replicaShares(replicationFactor).forEach((node, share) -> holds.put(node, share * replicas));
+        return holds;
     }
 
     private static long parseLong(String text) {
