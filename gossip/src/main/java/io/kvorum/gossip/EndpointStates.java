@@ -194,21 +194,20 @@ final class EndpointStates {
      * What a batch of deltas changed; {@code selfRetired} is the retired status peers hold for this
      * node (it left or was removed, and this is a later run of it), or null.
      */
-    record Applied(Set<NodeId> changed, Set<NodeId> restarted, List<String> refused, StatusValue selfRetired) {
+    record Applied(Set<NodeId> changed, List<String> refused, StatusValue selfRetired) {
         boolean isEmpty() {
-            return changed.isEmpty() && restarted.isEmpty();
+            return changed.isEmpty();
         }
     }
 
     /**
      * Merges {@code deltas} in.
      *
-     * @return the members whose application states changed (new members included), those seen in a
-     *     new generation, and the reasons of deltas refused (for a log line)
+     * @return the members whose application states changed (new members and restarts included), and
+     *     the reasons of deltas refused (for a log line)
      */
     Applied apply(List<EndpointDelta> deltas, long nowMillis) {
         Set<NodeId> changed = new LinkedHashSet<>();
-        Set<NodeId> restarted = new LinkedHashSet<>();
         List<String> refused = new ArrayList<>();
         StatusValue selfRetired = null;
         for (EndpointDelta delta : deltas) {
@@ -250,9 +249,6 @@ final class EndpointStates {
                 }
                 states.put(node, EndpointState.from(delta));
                 changed.add(node);
-                if (mine != null) {
-                    restarted.add(node);
-                }
             } else if (delta.generation() == mine.generation()) {
                 StatusValue before = mine.status();
                 if (before != null && before.status().isRetired() && incoming != null
@@ -264,7 +260,7 @@ final class EndpointStates {
                 }
             }
         }
-        return new Applied(changed, restarted, refused, selfRetired);
+        return new Applied(changed, refused, selfRetired);
     }
 
     private void refuseAboutSelf(EndpointDelta delta, List<String> refused) {
@@ -307,9 +303,5 @@ final class EndpointStates {
     private void quarantine(NodeId node, EndpointDelta last, long nowMillis) {
         states.remove(node);
         quarantine.put(node, new Quarantined(last, nowMillis + quarantineMillis));
-    }
-
-    boolean isQuarantined(NodeId node) {
-        return quarantine.containsKey(node);
     }
 }

@@ -364,11 +364,6 @@ public final class GossipMembership implements Membership {
         return anyRack ? result : Map.of();
     }
 
-    /** How many gossip rounds this node has run (for tests and status). */
-    public long rounds() {
-        return gossiper.rounds();
-    }
-
     @Override
     public String toString() {
         Views v = views;

@@ -68,7 +68,6 @@ final class Gossiper {
     private final Set<InetSocketAddress> identifying = new HashSet<>();
     private final Set<String> loggedRefusals = new HashSet<>();
     private final List<Scheduler.Cancellable> tasks = new ArrayList<>();
-    private long rounds;
     private boolean selfRetiredReported;
     private boolean stopped;
 
@@ -141,10 +140,6 @@ final class Gossiper {
         return states.local().generation();
     }
 
-    long rounds() {
-        return rounds;
-    }
-
     boolean isUp(NodeId node) {
         return node.equals(self) || detector.isUp(node);
     }
@@ -198,7 +193,6 @@ final class Gossiper {
         if (stopped) {
             return;
         }
-        rounds++;
         states.beat();
         for (NodeId purged : states.purge(clock.nowMillis())) {
             detector.forget(purged);
