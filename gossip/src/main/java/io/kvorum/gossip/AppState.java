@@ -10,7 +10,7 @@ public enum AppState {
     ADDRESS,
     /** Client-protocol address, {@code host:port}. */
     CLIENT_ADDRESS,
-    /** {@link MemberStatus} name, and for retired members {@code :expiry millis} (see {@link StatusValue}). */
+    /** {@link io.kvorum.ring.MemberStatus} name, and for retired members {@code :expiry millis} (see {@link StatusValue}). */
     STATUS,
     /** Virtual-node tokens, decimal, comma-separated, ascending. */
     TOKENS,

@@ -1,5 +1,6 @@
 package io.kvorum.gossip;
 
+import io.kvorum.ring.MemberStatus;
 import io.kvorum.core.NodeId;
 import io.kvorum.gossip.GossipMessages.Digest;
 import io.kvorum.gossip.GossipMessages.EndpointDelta;

@@ -1,10 +1,12 @@
 package io.kvorum.gossip;
 
+import io.kvorum.ring.MemberStatus;
 import io.kvorum.core.Clock;
 import io.kvorum.core.MessageBus;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
 import io.kvorum.core.Scheduler;
+import io.kvorum.ring.ClusterMembership;
 import io.kvorum.ring.Membership;
 import io.kvorum.ring.Ring;
 import java.net.InetSocketAddress;
@@ -36,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>This node's own state is set through {@link #setStatus} and friends; the ring operations
  * (join, decommission, removal) drive them.
  */
-public final class GossipMembership implements Membership {
+public final class GossipMembership implements ClusterMembership {
     private static final Logger log = LoggerFactory.getLogger(GossipMembership.class);
 
     private final Gossiper gossiper;
@@ -132,6 +134,7 @@ public final class GossipMembership implements Membership {
         return retiredByPeers;
     }
 
+    @Override
     public NodeId self() {
         return gossiper.self();
     }
@@ -164,7 +167,7 @@ public final class GossipMembership implements Membership {
         return stateOf(node, AppState.CLIENT_ADDRESS).map(Addresses::parse);
     }
 
-    /** The member's status, empty when it is unknown (or purged). */
+    @Override
     public Optional<MemberStatus> status(NodeId node) {
         return stateOf(node, AppState.STATUS).map(StatusValue::tryParse).map(StatusValue::status);
     }
@@ -172,6 +175,16 @@ public final class GossipMembership implements Membership {
     /** Every member gossip knows, this node included, retired ones until they are purged. */
     public List<Member> members() {
         return views.members();
+    }
+
+    @Override
+    public int knownMembers() {
+        return views.members().size();
+    }
+
+    @Override
+    public Optional<String> rack(NodeId node) {
+        return stateOf(node, AppState.RACK).filter(r -> !r.isEmpty());
     }
 
     public Optional<Member> member(NodeId node) {
@@ -189,12 +202,14 @@ public final class GossipMembership implements Membership {
     }
 
     /** Announces this node's tokens and status (tokens first, so no peer sees the status without them). */
+    @Override
     public void setStatus(MemberStatus status, Collection<Long> tokens) {
         gossiper.setLocal(AppState.TOKENS, Tokens.text(tokens));
         gossiper.setLocal(AppState.STATUS, StatusValue.of(status).text());
     }
 
     /** Announces that this node has left for good; peers purge it after {@code retentionMs}. */
+    @Override
     public void setRetired(MemberStatus status, long expiresAtMillis) {
         gossiper.setLocal(AppState.STATUS, StatusValue.retired(status, expiresAtMillis).text());
     }
@@ -208,11 +223,13 @@ public final class GossipMembership implements Membership {
     }
 
     /** Speaks for a dead member being removed: see {@link EndpointStates#setOnBehalf}. */
+    @Override
     public void markRemoving(NodeId node) {
         gossiper.setOnBehalf(node, StatusValue.of(MemberStatus.REMOVING));
     }
 
     /** Completes a removal started with {@link #markRemoving}. */
+    @Override
     public void markRemoved(NodeId node, long expiresAtMillis) {
         gossiper.updateOnBehalf(node, StatusValue.retired(MemberStatus.REMOVED, expiresAtMillis));
     }
@@ -224,7 +241,8 @@ public final class GossipMembership implements Membership {
      * routes by it. Versions, not status text, decide: a joining node's announcement of its tokens
      * leaves its status JOINING, as it was. Fails after {@code timeoutMs}, naming who lags.
      */
-    public CompletableFuture<Void> awaitStatusSeenByLiveMembers(NodeId node, long pollMs, long timeoutMs) {
+    @Override
+    public CompletableFuture<Void> awaitSeenByLiveMembers(NodeId node, long pollMs, long timeoutMs) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         long deadline = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         pollSeen(node, gossiper.versionOf(node), pollMs, deadline, timeoutMs, done);

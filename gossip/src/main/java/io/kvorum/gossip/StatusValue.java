@@ -1,5 +1,6 @@
 package io.kvorum.gossip;
 
+import io.kvorum.ring.MemberStatus;
 import java.util.Locale;
 
 /**

@@ -1,5 +1,6 @@
 package io.kvorum.gossip;
 
+import io.kvorum.ring.MemberStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvorum.core.NodeId;

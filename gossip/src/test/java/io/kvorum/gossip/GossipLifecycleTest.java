@@ -1,9 +1,10 @@
 package io.kvorum.gossip;
 
+import io.kvorum.ring.MemberStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvorum.core.NodeId;
-import io.kvorum.core.sim.SimBus;
+import io.kvorum.sim.SimBus;
 import io.kvorum.ring.Membership;
 import io.kvorum.ring.Ring;
 import java.net.InetSocketAddress;

@@ -1,11 +1,12 @@
 package io.kvorum.gossip;
 
+import io.kvorum.ring.MemberStatus;
 import io.kvorum.core.MessageTypes;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
-import io.kvorum.core.sim.SimBus;
-import io.kvorum.core.sim.SimLoop;
-import io.kvorum.core.sim.SimNetwork;
+import io.kvorum.sim.SimBus;
+import io.kvorum.sim.SimLoop;
+import io.kvorum.sim.SimNetwork;
 import io.kvorum.ring.Membership;
 import io.kvorum.ring.Ring;
 import io.kvorum.ring.TokenAllocator;

@@ -1,8 +1,8 @@
 package io.kvorum.node;
 
-import io.kvorum.antientropy.RangeStreamer;
-import io.kvorum.antientropy.RingChanges;
-import io.kvorum.antientropy.StreamProgress;
+import io.kvorum.streaming.RangeStreamer;
+import io.kvorum.ringchanges.RingChanges;
+import io.kvorum.streaming.StreamProgress;
 import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.Message;
 import io.kvorum.core.NodeId;

@@ -2,12 +2,12 @@ package io.kvorum.node;
 
 import io.kvorum.coordinator.Coordinator;
 import io.kvorum.coordinator.CoordinatorMessages;
-import io.kvorum.antientropy.RangeStreamer;
-import io.kvorum.antientropy.RingChangeMessages;
-import io.kvorum.antientropy.RingChanges;
-import io.kvorum.antientropy.StreamMessages;
-import io.kvorum.antientropy.StreamOptions;
-import io.kvorum.antientropy.StreamSource;
+import io.kvorum.streaming.RangeStreamer;
+import io.kvorum.ringchanges.RingChangeMessages;
+import io.kvorum.ringchanges.RingChanges;
+import io.kvorum.streaming.StreamMessages;
+import io.kvorum.streaming.StreamOptions;
+import io.kvorum.streaming.StreamSource;
 import io.kvorum.core.Clock;
 import io.kvorum.core.ExecutorScheduler;
 import io.kvorum.core.MessageTypes;
@@ -249,7 +249,7 @@ public final class Node implements AutoCloseable {
     private void reportStreaming() {
         StringBuilder summary = new StringBuilder();
         for (var p : streamer.sessions()) {
-            if (p.state() == io.kvorum.antientropy.StreamProgress.State.RUNNING) {
+            if (p.state() == io.kvorum.streaming.StreamProgress.State.RUNNING) {
                 summary.append(summary.length() == 0 ? "" : "; ").append(AdminService.describe(p));
             }
         }

@@ -1,6 +1,6 @@
 package io.kvorum.node;
 
-import io.kvorum.antientropy.StreamOptions;
+import io.kvorum.streaming.StreamOptions;
 import io.kvorum.core.Setting;
 import io.kvorum.core.Settings;
 import io.kvorum.storage.lsm.LsmSettings;

@@ -4,7 +4,7 @@ import io.kvorum.core.NodeId;
 import io.kvorum.gossip.Addresses;
 import io.kvorum.gossip.AppState;
 import io.kvorum.gossip.Member;
-import io.kvorum.gossip.MemberStatus;
+import io.kvorum.ring.MemberStatus;
 import io.kvorum.gossip.StatusValue;
 import io.kvorum.gossip.Tokens;
 import io.kvorum.ring.TokenAllocator;

@@ -1,19 +1,19 @@
 package io.kvorum.experiments.sim;
 
-import io.kvorum.antientropy.RangeStreamer;
-import io.kvorum.antientropy.RingChanges;
-import io.kvorum.antientropy.StreamOptions;
-import io.kvorum.antientropy.StreamSource;
+import io.kvorum.streaming.RangeStreamer;
+import io.kvorum.ringchanges.RingChanges;
+import io.kvorum.streaming.StreamOptions;
+import io.kvorum.streaming.StreamSource;
 import io.kvorum.coordinator.Coordinator;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
 import io.kvorum.core.TokenRange;
-import io.kvorum.core.sim.SimBus;
-import io.kvorum.core.sim.SimLoop;
-import io.kvorum.core.sim.SimNetwork;
+import io.kvorum.sim.SimBus;
+import io.kvorum.sim.SimLoop;
+import io.kvorum.sim.SimNetwork;
 import io.kvorum.gossip.GossipMembership;
 import io.kvorum.gossip.GossipOptions;
-import io.kvorum.gossip.MemberStatus;
+import io.kvorum.ring.MemberStatus;
 import io.kvorum.ring.Ring;
 import io.kvorum.ring.TokenAllocator;
 import io.kvorum.storage.MemoryReplicaStore;

@@ -1,9 +1,9 @@
 package io.kvorum.experiments.sim;
 
 import io.kvorum.coordinator.Coordinator;
-import io.kvorum.core.sim.SimBus;
-import io.kvorum.core.sim.SimLoop;
-import io.kvorum.core.sim.SimNetwork;
+import io.kvorum.sim.SimBus;
+import io.kvorum.sim.SimLoop;
+import io.kvorum.sim.SimNetwork;
 import io.kvorum.core.Key;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;

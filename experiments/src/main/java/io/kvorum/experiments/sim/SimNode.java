@@ -2,7 +2,7 @@ package io.kvorum.experiments.sim;
 
 import io.kvorum.coordinator.Coordinator;
 import io.kvorum.core.NodeId;
-import io.kvorum.core.sim.SimBus;
+import io.kvorum.sim.SimBus;
 import io.kvorum.storage.MemoryReplicaStore;
 
 /** One simulated node: a real coordinator over an in-memory store and a simulated bus. */

@@ -2,13 +2,13 @@ package io.kvorum.experiments.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kvorum.antientropy.RangeMovements;
-import io.kvorum.antientropy.StreamProgress;
+import io.kvorum.ring.RangeMovements;
+import io.kvorum.streaming.StreamProgress;
 import io.kvorum.core.Key;
 import io.kvorum.core.WriteOptions;
 import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.experiments.sim.RingSimCluster.Member;
-import io.kvorum.gossip.MemberStatus;
+import io.kvorum.ring.MemberStatus;
 import io.kvorum.ring.Ring;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -11,7 +11,7 @@ import io.kvorum.core.protocol.GetRequest;
 import io.kvorum.core.protocol.GetResponse;
 import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.experiments.sim.RingSimCluster.Member;
-import io.kvorum.gossip.MemberStatus;
+import io.kvorum.ring.MemberStatus;
 import io.kvorum.ring.Ring;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
