@@ -29,6 +29,8 @@ public record NodeId(long value) implements Comparable<NodeId> {
 
     @Override
     public String toString() {
-        return String.format("%016x", value);
+        // Sixteen hex digits, zero-padded; String.format's parsing showed in profiles of log-heavy paths.
+        String hex = Long.toHexString(value);
+        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }
 }

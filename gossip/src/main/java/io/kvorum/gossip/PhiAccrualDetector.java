@@ -144,6 +144,13 @@ public final class PhiAccrualDetector {
         public static final int MAX_WINDOW_SIZE = 10_000;
         /** The slowest heartbeat accepted: a minute. Slower detection than that is no detection. */
         public static final long MAX_HEARTBEAT_INTERVAL_MILLIS = 60_000;
+        public static final double DEFAULT_THRESHOLD = 8.0;
+        public static final int DEFAULT_WINDOW_SIZE = 1000;
+        public static final long DEFAULT_MIN_STD_DEV_MILLIS = 100;
+        public static final long DEFAULT_ACCEPTABLE_PAUSE_MILLIS = 1000;
+        /** Seven heartbeats lost in a row before a false down at the default threshold (see GossipOptions). */
+        public static final long DEFAULT_HEARTBEAT_INTERVAL_MILLIS = 250;
+        public static final long DEFAULT_MAX_LOCAL_PAUSE_MILLIS = 1000;
 
         public Options {
             Checks.require(threshold > 0 && Double.isFinite(threshold), "threshold", threshold, "finite and > 0");
@@ -159,7 +166,8 @@ public final class PhiAccrualDetector {
 
         /** Threshold 8, 1000 intervals, 100 ms floor, 1 s acceptable pause, 250 ms heartbeats, 1 s local pause. */
         public static Options defaults() {
-            return new Options(8.0, 1000, 100, 1000, 250, 1000);
+            return new Options(DEFAULT_THRESHOLD, DEFAULT_WINDOW_SIZE, DEFAULT_MIN_STD_DEV_MILLIS,
+                    DEFAULT_ACCEPTABLE_PAUSE_MILLIS, DEFAULT_HEARTBEAT_INTERVAL_MILLIS, DEFAULT_MAX_LOCAL_PAUSE_MILLIS);
         }
     }
 

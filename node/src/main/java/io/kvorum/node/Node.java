@@ -1,27 +1,21 @@
 package io.kvorum.node;
 
 import io.kvorum.coordinator.Coordinator;
-import io.kvorum.coordinator.CoordinatorMessages;
 import io.kvorum.streaming.RangeStreamer;
-import io.kvorum.ringchanges.RingChangeMessages;
+import io.kvorum.streaming.StreamProgress;
 import io.kvorum.ringchanges.RingChanges;
-import io.kvorum.streaming.StreamMessages;
-import io.kvorum.streaming.StreamOptions;
-import io.kvorum.streaming.StreamSource;
 import io.kvorum.core.Clock;
 import io.kvorum.core.ExecutorScheduler;
-import io.kvorum.core.MessageTypes;
 import io.kvorum.core.NodeIdentity;
 import io.kvorum.core.RandomSource;
 import io.kvorum.core.Scheduler;
+import io.kvorum.core.Seams;
 import io.kvorum.core.Settings;
 import io.kvorum.core.protocol.ClientMessages;
 import io.kvorum.gossip.Addresses;
 import io.kvorum.gossip.GossipMembership;
-import io.kvorum.gossip.GossipMessages;
 import io.kvorum.gossip.GossipOptions;
 import io.kvorum.gossip.Member;
-import io.kvorum.gossip.PhiAccrualDetector;
 import io.kvorum.ring.Membership;
 import io.kvorum.ring.Ring;
 import io.kvorum.storage.RecordLimits;
@@ -32,6 +26,7 @@ import io.kvorum.transport.WireServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -63,14 +58,14 @@ public final class Node implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
     /** The internode protocol version this build speaks, announced in gossip. */
     static final int PROTOCOL_VERSION = 1;
-    private static final long SETTLE_TIMEOUT_MS = 60_000;
-    private static final long FETCH_TIMEOUT_MS = 6 * 3600 * 1000L;
     private static final long LOAD_REPORT_MS = 10_000;
     private static final long STREAMING_REPORT_MS = 2_000;
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final NodeIdentity identity;
     private final NettyMessageBus bus;
+    private final NodeAssembly assembly;
+    private final RingSaver ringSaver;
     private final GossipMembership membership;
     private final RangeStreamer streamer;
     private final RingChanges ringChanges;
@@ -93,7 +88,11 @@ public final class Node implements AutoCloseable {
             LsmStore store = LsmStore.open(dataDir.resolve("storage"), storageOptions);
             started.push(store);
 
-            identity = NodeIdentity.open(dataDir, RandomSource.fromEntropy());
+            // One root source per node, its seed logged, split per part: a run's random choices can be
+            // told apart in the logs, and a simulation seeds the same parts the same way.
+            long seed = new SecureRandom().nextLong();
+            RandomSource random = RandomSource.seeded(seed);
+            identity = NodeIdentity.open(dataDir, random.split());
             // A clean shutdown is recorded only once the store has closed cleanly: if closing it
             // fails, the next start must take a new epoch (see io.kvorum.core.Actor).
             started.pop();
@@ -101,9 +100,9 @@ public final class Node implements AutoCloseable {
                 store.close();
                 identity.close();
             });
-            log.info("Node {} (epoch {}{}) starting in {}", identity.nodeId(), identity.actor().epoch(),
+            log.info("Node {} (epoch {}{}) starting in {}; random seed {}", identity.nodeId(), identity.actor().epoch(),
                     identity.isNew() ? ", new data directory" : identity.startedClean() ? ""
-                            : ", after an unclean shutdown", dataDir);
+                            : ", after an unclean shutdown", dataDir, seed);
 
             ExecutorScheduler scheduler = new ExecutorScheduler("kvorum-scheduler");
             started.push(scheduler);
@@ -113,9 +112,7 @@ public final class Node implements AutoCloseable {
                 storageThreads.awaitTermination(30, TimeUnit.SECONDS);
             });
 
-            MessageTypes internode = RingChangeMessages.register(StreamMessages.register(GossipMessages.register(
-                    CoordinatorMessages.register(ClientMessages.register(MessageTypes.builder()))))).build();
-            NettyMessageBus.Builder busBuilder = NettyMessageBus.builder(identity.nodeId(), internode)
+            NettyMessageBus.Builder busBuilder = NettyMessageBus.builder(identity.nodeId(), NodeAssembly.messageTypes())
                     .listen(host, settings.get(NodeSettings.INTERNODE_PORT))
                     .clusterName(settings.get(NodeSettings.CLUSTER_NAME))
                     .maxFrameBytes(Math.toIntExact(settings.get(NodeSettings.MAX_FRAME_BYTES)))
@@ -136,36 +133,35 @@ public final class Node implements AutoCloseable {
             log.info("Node {}: {}", identity.nodeId(), startup.describe());
 
             Clock clock = Clock.system();
-            membership = new GossipMembership(identity.nodeId(), clock.nowMillis(),
-                    GossipMembership.localStates(self, clientAddress, settings.get(NodeSettings.RACK), startup.status(),
-                            startup.tokens(), PROTOCOL_VERSION),
-                    bus, scheduler, clock, RandomSource.fromEntropy(), gossipOptions(settings, seeds));
+            assembly = NodeAssembly.builder()
+                    .seams(new Seams(bus, clock, scheduler, random.split(), storageThreads))
+                    .dots(identity)
+                    .store(store)
+                    .options(NodeAssembly.Options.fromSettings(settings,
+                            new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes())))
+                    .gossip(clock.nowMillis(), NodeAssembly.localStates(self, clientAddress,
+                                    settings.get(NodeSettings.RACK), startup.status(), startup.tokens()),
+                            GossipOptions.fromSettings(settings, settings.get(NodeSettings.CLUSTER_NAME), seeds))
+                    .build();
+            membership = assembly.gossip();
+            coordinator = assembly.coordinator();
+            streamer = assembly.streamer();
+            ringChanges = assembly.ringChanges();
             membership.preload(saved);
+            ringSaver = new RingSaver(ringFile, membership::members, storageThreads);
             membership.addListener(new Membership.Listener() {
                 @Override
                 public void ringChanged(Ring ring) {
-                    scheduler.schedule(() -> saveRing(ringFile), 0, TimeUnit.MILLISECONDS);
+                    ringSaver.request();
                 }
             });
-            coordinator = new Coordinator(identity, store, membership, bus, scheduler, clock, storageThreads,
-                    replicationFactor, new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes()),
-                    settings.get(NodeSettings.MAX_REQUEST_TIMEOUT_MS));
-            coordinator.registerHandlers();
-            membership.registerHandlers();
-            new StreamSource(store, bus, storageThreads).registerHandlers();
-            streamer = new RangeStreamer(store, bus, scheduler, clock, storageThreads,
-                    StreamOptions.fromSettings(settings));
-            ringChanges = new RingChanges(membership, streamer, bus, scheduler, clock, RandomSource.fromEntropy(),
-                    new RingChanges.Options(replicationFactor, numTokens, settings.get(NodeSettings.RING_CHANGE_GRACE_MS),
-                            SETTLE_TIMEOUT_MS, FETCH_TIMEOUT_MS, settings.get(NodeSettings.RETIRED_RETENTION_MS)));
-            ringChanges.registerHandlers();
             bus.start();
             started.push(bus);
-            membership.start();
-            started.push(membership::stop);
+            assembly.start();
+            started.push(assembly::stop);
             // A later run of a node that left or was removed stops, as a decommissioned one does.
             membership.retiredByPeers().thenRun(() -> retired.complete(null));
-            saveRing(ringFile);
+            ringSaver.saveNow();
             Scheduler.Cancellable loadReport = scheduler.scheduleWithFixedDelay(
                     () -> membership.setLoad(load(store)), 0, LOAD_REPORT_MS,
                     TimeUnit.MILLISECONDS);
@@ -249,7 +245,7 @@ public final class Node implements AutoCloseable {
     private void reportStreaming() {
         StringBuilder summary = new StringBuilder();
         for (var p : streamer.sessions()) {
-            if (p.state() == io.kvorum.streaming.StreamProgress.State.RUNNING) {
+            if (p.state() == StreamProgress.State.RUNNING) {
                 summary.append(summary.length() == 0 ? "" : "; ").append(AdminService.describe(p));
             }
         }
@@ -310,25 +306,6 @@ public final class Node implements AutoCloseable {
                     + "' (expected: at least one host:port)");
         }
         return seeds;
-    }
-
-    private static GossipOptions gossipOptions(Settings settings, List<InetSocketAddress> seeds) {
-        PhiAccrualDetector.Options d = PhiAccrualDetector.Options.defaults();
-        return new GossipOptions(settings.get(NodeSettings.CLUSTER_NAME), seeds,
-                settings.get(NodeSettings.GOSSIP_INTERVAL_MS), GossipOptions.DEFAULT_DETECTOR_INTERVAL_MS,
-                settings.get(NodeSettings.RETIRED_RETENTION_MS), GossipOptions.DEFAULT_IDENTIFY_TIMEOUT_MS,
-                new PhiAccrualDetector.Options(settings.get(NodeSettings.PHI_THRESHOLD), d.windowSize(),
-                        d.minStdDevMillis(), settings.get(NodeSettings.ACCEPTABLE_PAUSE_MS),
-                        settings.get(NodeSettings.HEARTBEAT_INTERVAL_MS), d.maxLocalPauseMillis()));
-    }
-
-    /** Saves the ring for the next start; a failure is logged, not fatal: gossip still has it. */
-    private void saveRing(RingFile ringFile) {
-        try {
-            ringFile.save(membership.members());
-        } catch (RuntimeException e) {
-            log.warn("Could not save the ring to {}: {}", ringFile.path(), e.getMessage());
-        }
     }
 
     private static ExecutorService threads(String name, int count) {

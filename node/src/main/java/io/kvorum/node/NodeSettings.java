@@ -1,5 +1,6 @@
 package io.kvorum.node;
 
+import io.kvorum.gossip.GossipOptions;
 import io.kvorum.streaming.StreamOptions;
 import io.kvorum.core.Setting;
 import io.kvorum.core.Settings;
@@ -37,22 +38,6 @@ public final class NodeSettings {
             "This node's rack: replicas of a key go to distinct racks where racks allow. Empty: no racks. Set on"
                     + " every node or on none.");
 
-    public static final Setting<Long> GOSSIP_INTERVAL_MS = Setting.millis("gossip.interval_ms", 1000, 10, 60_000,
-            "How often a node exchanges membership digests with a random peer.");
-
-    public static final Setting<Long> HEARTBEAT_INTERVAL_MS = Setting.millis("gossip.heartbeat_interval_ms", 250, 10,
-            10_000, "How often a node sends a heartbeat to every member; the failure detector learns from their"
-                    + " arrivals. 250 ms lets it convict a dead node in about two seconds while tolerating several"
-                    + " lost heartbeats in a row.");
-
-    public static final Setting<Double> PHI_THRESHOLD = Setting.decimal("gossip.phi_convict_threshold", 8.0, 1.0, 16.0,
-            "Suspicion (phi) at which a member is marked down. Each step of one makes a false down ten times less"
-                    + " likely and detection a little slower.");
-
-    public static final Setting<Long> ACCEPTABLE_PAUSE_MS = Setting.millis("gossip.acceptable_pause_ms", 1000, 0,
-            60_000, "A silence of this much beyond the usual heartbeat interval is tolerated before suspicion rises:"
-                    + " room for a peer's GC pause.");
-
     public static final Setting<Long> MAX_REQUEST_TIMEOUT_MS = Setting.millis("request.max_timeout_ms", 10_000, 1,
             600_000, "The longest timeout a client request may ask for; longer ones are refused. It bounds how long a"
                     + " request begun under an old ring can still be in flight, which ring.change_grace_ms must cover.");
@@ -61,11 +46,6 @@ public final class NodeSettings {
             600_000, "How long a join, decommission or removal waits, once every live node has seen it, before"
                     + " streaming: a write coordinated just before a node learned of the change may still be in flight."
                     + " At least request.max_timeout_ms; a node refuses to start otherwise.");
-
-    public static final Setting<Long> RETIRED_RETENTION_MS = Setting.millis("gossip.retired_retention_ms",
-            3L * 24 * 3600 * 1000, 1000, 365L * 24 * 3600 * 1000,
-            "How long a node that left or was removed stays in gossip, and its id quarantined after that, so that"
-                    + " it cannot come back through a stale message.");
 
     public static final Setting<String> LISTEN_ADDRESS = Setting.text("node.listen_address", "127.0.0.1",
             "The address this node listens on and connects from (outgoing connections bind to it, so"
@@ -113,8 +93,9 @@ public final class NodeSettings {
     public static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_SEEDS, LISTEN_ADDRESS,
                 INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, NUM_TOKENS, REPLICATION_FACTOR,
-                MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, GOSSIP_INTERVAL_MS, HEARTBEAT_INTERVAL_MS, PHI_THRESHOLD,
-                ACCEPTABLE_PAUSE_MS, RETIRED_RETENTION_MS, MAX_REQUEST_TIMEOUT_MS, RING_CHANGE_GRACE_MS));
+                MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, GossipOptions.INTERVAL_MS, GossipOptions.HEARTBEAT_INTERVAL_MS,
+                GossipOptions.PHI_THRESHOLD, GossipOptions.ACCEPTABLE_PAUSE_MS, GossipOptions.RETIRED_RETENTION_MS,
+                MAX_REQUEST_TIMEOUT_MS, RING_CHANGE_GRACE_MS));
         all.addAll(StreamOptions.settings());
         all.addAll(LsmSettings.ALL);
         return all;

@@ -1,5 +1,6 @@
 package io.kvorum.node;
 
+import io.kvorum.core.CorruptDataException;
 import io.kvorum.core.DurableFiles;
 import io.kvorum.core.NodeId;
 import io.kvorum.gossip.AppState;
@@ -16,6 +17,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.zip.CRC32C;
 
 /**
  * The ring as this node last knew it, saved in its data directory: every member that owns or is
@@ -25,9 +27,16 @@ import java.util.Set;
  * tokens (it restarts as a member) or must found or join the cluster; the other lines give it a
  * ring at once, before gossip brings one (as Cassandra's system.peers does). One line per member:
  * the node id, then tab-separated {@code KEY=value} fields. Replaced atomically on every change.
+ *
+ * <p>The first line carries a CRC32C of the rest, so that a damaged file is refused with a
+ * {@link CorruptDataException} rather than read as a smaller ring (which would make a member
+ * believe it owns nothing and join afresh). Files written before the checksum, which begin with
+ * {@link #LEGACY_HEADER}, are still read.
  */
 final class RingFile {
     static final String NAME = "ring";
+    private static final String HEADER = "# The ring as this node last knew it; written by the node. crc32c=";
+    static final String LEGACY_HEADER = "# The ring as this node last knew it; written by the node.\n";
     private static final Set<AppState> SAVED = Set.of(AppState.ADDRESS, AppState.CLIENT_ADDRESS, AppState.STATUS,
             AppState.RACK, AppState.TOKENS);
 
@@ -51,8 +60,9 @@ final class RingFile {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
+        text = checkedBody(text);
         List<Member> members = new ArrayList<>();
-        int lineNumber = 0;
+        int lineNumber = 1;
         for (String line : text.split("\n")) {
             lineNumber++;
             if (line.isBlank() || line.startsWith("#")) {
@@ -82,9 +92,38 @@ final class RingFile {
         return members;
     }
 
+    /** The members' lines of {@code text}, once its checksum holds. */
+    private String checkedBody(String text) {
+        if (text.startsWith(LEGACY_HEADER)) {
+            return text.substring(LEGACY_HEADER.length());
+        }
+        int newline = text.indexOf('\n');
+        if (!text.startsWith(HEADER) || newline < 0) {
+            throw corrupt("its first line is not the ring file's header");
+        }
+        String body = text.substring(newline + 1);
+        String expected = text.substring(HEADER.length(), newline);
+        String actual = crc(body);
+        if (!actual.equals(expected)) {
+            throw corrupt("checksum " + actual + " (expected: " + expected + ")");
+        }
+        return body;
+    }
+
+    private CorruptDataException corrupt(String problem) {
+        return new CorruptDataException(path + " is damaged: " + problem + "; the file is written by the node itself:"
+                + " restore it, or remove it to have this node join the cluster afresh");
+    }
+
+    private static String crc(String body) {
+        CRC32C crc = new CRC32C();
+        crc.update(body.getBytes(StandardCharsets.UTF_8));
+        return String.format("%08x", crc.getValue());
+    }
+
     /** Saves the members that own or gain ranges. */
     void save(List<Member> members) {
-        StringBuilder text = new StringBuilder("# The ring as this node last knew it; written by the node.\n");
+        StringBuilder text = new StringBuilder();
         for (Member m : members) {
             StatusValue status = m.status();
             if (status == null || status.status().isRetired() || m.get(AppState.ADDRESS) == null) {
@@ -99,8 +138,9 @@ final class RingFile {
             }
             text.append('\n');
         }
+        String body = text.toString();
         try {
-            DurableFiles.replace(path, text.toString().getBytes(StandardCharsets.UTF_8));
+            DurableFiles.replace(path, (HEADER + crc(body) + "\n" + body).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
         }

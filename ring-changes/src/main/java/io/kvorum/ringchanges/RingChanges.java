@@ -68,6 +68,15 @@ public final class RingChanges {
      */
     public record Options(int replicationFactor, int numTokens, long graceMs, long settleTimeoutMs,
                           long fetchTimeoutMs, long retiredRetentionMs) {
+        /** A minute: a joining node that has not heard a stable ring by then has not reached its seeds. */
+        public static final long DEFAULT_SETTLE_TIMEOUT_MS = 60_000;
+        /**
+         * Six hours: how long a node that asked another to pull ranges waits for it. A pull streams a
+         * whole node's share, throttled to {@code streaming.bytes_per_second}, so this bounds only a
+         * stuck pull, not a slow one (about a terabyte at the default 64 MiB/s).
+         */
+        public static final long DEFAULT_FETCH_TIMEOUT_MS = 6 * 3600 * 1000L;
+
         public Options {
             Checks.requirePositive(replicationFactor, "replication factor");
             Checks.requirePositive(numTokens, "num tokens");

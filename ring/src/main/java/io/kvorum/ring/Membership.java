@@ -8,9 +8,9 @@ import java.util.Optional;
  * What the coordinator asks of cluster membership: the ring to place keys on, whether a node is
  * believed up, and where to reach it.
  *
- * <p>The coordinator uses it to pick a key's replicas ({@link #ring()}) and to skip to fallback
- * nodes when a home replica is down ({@link #isUp}), so both must answer quickly and without
- * blocking from any thread. A fixed configuration implements it with a fixed ring (tests); gossip
+ * <p>The coordinator uses it to pick a key's replicas ({@link #ring()}) and to skip replicas
+ * believed down ({@link #isUp}) rather than wait for them to time out, so both must answer quickly
+ * and without blocking from any thread. A fixed configuration implements it with a fixed ring (tests); gossip
  * ({@code GossipMembership}) implements it with a failure detector. "Up" is a belief, not a fact: a
  * node believed up may still fail a request, and the coordinator must handle that as it handles a
  * timeout.

@@ -2,11 +2,11 @@ package io.kvorum.experiments.sim;
 
 import io.kvorum.streaming.RangeStreamer;
 import io.kvorum.ringchanges.RingChanges;
-import io.kvorum.streaming.StreamOptions;
-import io.kvorum.streaming.StreamSource;
 import io.kvorum.coordinator.Coordinator;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
+import io.kvorum.core.Seams;
+import io.kvorum.node.NodeAssembly;
 import io.kvorum.core.TokenRange;
 import io.kvorum.sim.SimBus;
 import io.kvorum.sim.SimLoop;
@@ -25,9 +25,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A cluster of whole simulated nodes that change the ring: each node has the real gossip
- * membership, coordinator, range streaming and ring changes of a {@code Node}, over an in-memory
- * store, on one seeded loop. Founders start NORMAL with even tokens; later nodes join; nodes can
+ * A cluster of whole simulated nodes that change the ring: each node is built by the production
+ * {@link NodeAssembly} (gossip membership, coordinator, range streaming and ring changes), over an
+ * in-memory store, on one seeded loop. Founders start NORMAL with even tokens; later nodes join; nodes can
  * be decommissioned, or killed and removed. Every choice comes from the seed.
  */
 public final class RingSimCluster {
@@ -45,7 +45,8 @@ public final class RingSimCluster {
 
     /** One simulated node and the parts a test drives. */
     public record Member(NodeId id, InetSocketAddress address, MemoryReplicaStore store, Coordinator coordinator,
-                         GossipMembership membership, RingChanges ringChanges, RangeStreamer streamer, SimBus bus) {
+                         GossipMembership membership, RingChanges ringChanges, RangeStreamer streamer, SimBus bus,
+                         NodeAssembly assembly) {
     }
 
     private RingSimCluster(long seed, int founders, int replicationFactor, int numTokens) {
@@ -77,21 +78,18 @@ public final class RingSimCluster {
         NodeId id = NodeId.random(random);
         SimBus bus = network.attach(id, address);
         MemoryReplicaStore store = new MemoryReplicaStore(RecordLimits.defaults());
-        GossipMembership membership = new GossipMembership(id, loop.nowMillis(),
-                GossipMembership.localStates(address, address, "", status, tokens, 1), bus, loop, loop,
-                random.split(), GossipOptions.defaults("sim", seeds));
-        Coordinator coordinator = new Coordinator(new SimDots(id), store, membership, bus, loop, loop, Runnable::run,
-                replicationFactor, RecordLimits.defaults(), 2 * REQUEST_TIMEOUT_MS);
-        RangeStreamer streamer = new RangeStreamer(store, bus, loop, loop, Runnable::run, StreamOptions.defaults());
-        RingChanges changes = new RingChanges(membership, streamer, bus, loop, loop, random.split(),
-                new RingChanges.Options(replicationFactor, numTokens, 2 * REQUEST_TIMEOUT_MS, 60_000, 600_000,
-                        GossipOptions.DEFAULT_RETIRED_RETENTION_MS));
-        coordinator.registerHandlers();
-        membership.registerHandlers();
-        new StreamSource(store, bus, Runnable::run).registerHandlers();
-        changes.registerHandlers();
-        membership.start();
-        Member m = new Member(id, address, store, coordinator, membership, changes, streamer, bus);
+        NodeAssembly assembly = NodeAssembly.builder()
+                .seams(new Seams(bus, loop, loop, random.split(), Runnable::run))
+                .dots(new SimDots(id))
+                .store(store)
+                .options(SimOptions.node(replicationFactor, numTokens, 2 * REQUEST_TIMEOUT_MS))
+                .gossip(loop.nowMillis(), NodeAssembly.localStates(address, address, "", status, tokens),
+                        GossipOptions.defaults("sim", seeds))
+                .build();
+        assembly.start();
+        GossipMembership membership = assembly.gossip();
+        Member m = new Member(id, address, store, assembly.coordinator(), membership, assembly.ringChanges(),
+                assembly.streamer(), bus, assembly);
         members.put(id, m);
         return m;
     }
@@ -109,7 +107,7 @@ public final class RingSimCluster {
     /** kill -9: the node stops and its links go dead. */
     public void kill(NodeId id) {
         Member m = members.remove(id);
-        m.membership().stop();
+        m.assembly().stop();
         network.kill(id);
     }
 

@@ -1,12 +1,13 @@
 package io.kvorum.experiments.sim;
 
-import io.kvorum.coordinator.Coordinator;
 import io.kvorum.sim.SimBus;
 import io.kvorum.sim.SimLoop;
 import io.kvorum.sim.SimNetwork;
 import io.kvorum.core.Key;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
+import io.kvorum.core.Seams;
+import io.kvorum.node.NodeAssembly;
 import io.kvorum.ring.FixedMembership;
 import io.kvorum.ring.Ring;
 import io.kvorum.ring.TokenAllocator;
@@ -21,15 +22,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * A cluster of simulated nodes in one JVM on one thread: real {@link Coordinator}s over in-memory
+ * A cluster of simulated nodes in one JVM on one thread: real coordinators over in-memory
  * stores, a {@link SimNetwork} with seeded faults, and one {@link SimLoop} for time. Everything
  * random comes from the seed, which every failure message should print, so that a failing run is
  * rebuilt by {@code SimCluster.start(seed, ...)}.
  *
- * <p>Membership is one shared view ({@link FixedMembership}): a test says who is known to be down,
+ * <p>Each node is built by the production {@link NodeAssembly}. Membership is one shared, scripted
+ * view ({@link FixedMembership}) rather than gossip: a test says who is known to be down,
  * separately from who is dead on the network, to tell "refused at once" from "timed out".
  */
 public final class SimCluster {
+    /** The longest timeout a request may ask for: longer than any the quorum properties use. */
+    private static final long MAX_REQUEST_TIMEOUT_MS = 60_000;
     private final long seed;
     private final SimLoop loop = new SimLoop();
     private final SimNetwork network;
@@ -52,10 +56,14 @@ public final class SimCluster {
             NodeId id = ids.get(i);
             SimBus bus = network.attach(id, new InetSocketAddress("10.0.0." + (i + 1), 7100));
             MemoryReplicaStore store = new MemoryReplicaStore(RecordLimits.defaults());
-            Coordinator coordinator = new Coordinator(new SimDots(id), store, membership, bus, loop, loop, Runnable::run,
-                    replicationFactor, RecordLimits.defaults(), 60_000);
-            coordinator.registerHandlers();
-            nodes.add(new SimNode(id, store, coordinator, bus));
+            NodeAssembly assembly = NodeAssembly.builder()
+                    .seams(new Seams(bus, loop, loop, random.split(), Runnable::run))
+                    .dots(new SimDots(id))
+                    .store(store)
+                    .options(SimOptions.node(replicationFactor, numTokens, MAX_REQUEST_TIMEOUT_MS))
+                    .membership(membership)
+                    .build();
+            nodes.add(new SimNode(id, store, assembly, bus));
         }
     }
 

@@ -1,22 +1,27 @@
 package io.kvorum.experiments.sim;
 
 import io.kvorum.coordinator.Coordinator;
+import io.kvorum.node.NodeAssembly;
 import io.kvorum.core.NodeId;
 import io.kvorum.sim.SimBus;
 import io.kvorum.storage.MemoryReplicaStore;
 
-/** One simulated node: a real coordinator over an in-memory store and a simulated bus. */
+/** One simulated node: the production assembly over an in-memory store and a simulated bus. */
 public final class SimNode {
     private final NodeId id;
     private final MemoryReplicaStore store;
-    private final Coordinator coordinator;
+    private final NodeAssembly assembly;
     private final SimBus bus;
 
-    SimNode(NodeId id, MemoryReplicaStore store, Coordinator coordinator, SimBus bus) {
+    SimNode(NodeId id, MemoryReplicaStore store, NodeAssembly assembly, SimBus bus) {
         this.id = id;
         this.store = store;
-        this.coordinator = coordinator;
+        this.assembly = assembly;
         this.bus = bus;
+    }
+
+    public NodeAssembly assembly() {
+        return assembly;
     }
 
     public NodeId id() {
@@ -29,7 +34,7 @@ public final class SimNode {
     }
 
     public Coordinator coordinator() {
-        return coordinator;
+        return assembly.coordinator();
     }
 
     public SimBus bus() {
