@@ -56,6 +56,8 @@ public final class AgentRunner implements AutoCloseable {
     private boolean wokenWhileRunning;
     private boolean closed;
     private Scheduler.Cancellable nextTurn;
+    /** Bumped whenever the pending timer is replaced or cancelled, so a late one knows it is stale. */
+    private long timerGeneration;
 
     /**
      * @param scheduler decides when turns are due; only triggers them, never runs {@code doWork}
@@ -100,14 +102,16 @@ public final class AgentRunner implements AutoCloseable {
         try {
             executor.execute(this::turn);
         } catch (RejectedExecutionException e) {
+            long generation;
             synchronized (this) {
                 queued = false;
                 if (closed) {
                     return;
                 }
+                generation = cancelNextTurn();
             }
             failed("could not start a turn: its executor refused it", e);
-            scheduleNextTurn(idleIntervalMs);
+            scheduleNextTurn(idleIntervalMs, generation);
         }
     }
 
@@ -123,13 +127,18 @@ public final class AgentRunner implements AutoCloseable {
                 wokenWhileRunning = false;
             }
             Outcome outcome = runTurn();
+            long delayMs;
+            long generation;
             synchronized (this) {
                 running = false;
-                if (!closed) {
-                    boolean now = outcome == Outcome.BUSY || outcome == Outcome.IDLE && wokenWhileRunning;
-                    scheduleNextTurn(now ? 0 : idleIntervalMs);
+                if (closed) {
+                    return;
                 }
+                boolean now = outcome == Outcome.BUSY || outcome == Outcome.IDLE && wokenWhileRunning;
+                delayMs = now ? 0 : idleIntervalMs;
+                generation = cancelNextTurn();
             }
+            scheduleNextTurn(delayMs, generation);
         } finally {
             turnLock.unlock();
         }
@@ -163,18 +172,30 @@ public final class AgentRunner implements AutoCloseable {
         return woken;
     }
 
-    private synchronized void scheduleNextTurn(long delayMs) {
-        cancelNextTurn();
-        if (!closed) {
-            nextTurn = scheduler.schedule(this::wake, delayMs, TimeUnit.MILLISECONDS);
+    /**
+     * Asks for the next turn, outside this runner's lock: a scheduler may run a task due now on the
+     * calling thread, and the agent's work must never run under the lock that {@link #wake} needs
+     * (a waker holding a lock of its own would deadlock against the agent). A timer that was
+     * superseded meanwhile (by a wake, a newer turn or close) is cancelled at once.
+     */
+    private void scheduleNextTurn(long delayMs, long generation) {
+        Scheduler.Cancellable timer = scheduler.schedule(this::wake, delayMs, TimeUnit.MILLISECONDS);
+        synchronized (this) {
+            if (closed || generation != timerGeneration) {
+                timer.cancel();
+            } else {
+                nextTurn = timer;
+            }
         }
     }
 
-    private synchronized void cancelNextTurn() {
+    /** [this held] Cancels the pending timer; returns the generation its successor must carry. */
+    private long cancelNextTurn() {
         if (nextTurn != null) {
             nextTurn.cancel();
             nextTurn = null;
         }
+        return ++timerGeneration;
     }
 
     private void failed(String what, Throwable e) {
