@@ -1,5 +1,6 @@
 package io.kvorum.transport;
 
+import io.kvorum.core.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;

@@ -10,6 +10,7 @@ import io.kvorum.core.MessageTypes;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.PeerUnavailableException;
 import io.kvorum.core.RandomSource;
+import io.kvorum.core.RateLimitedLog;
 import io.kvorum.core.RequestTimeoutException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;

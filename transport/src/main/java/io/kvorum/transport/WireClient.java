@@ -6,6 +6,7 @@ import io.kvorum.core.KvorumException;
 import io.kvorum.core.Message;
 import io.kvorum.core.MessageTypes;
 import io.kvorum.core.PeerUnavailableException;
+import io.kvorum.core.RateLimitedLog;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

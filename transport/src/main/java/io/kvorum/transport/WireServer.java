@@ -5,6 +5,7 @@ import io.kvorum.core.Failure;
 import io.kvorum.core.KvorumException;
 import io.kvorum.core.Message;
 import io.kvorum.core.MessageTypes;
+import io.kvorum.core.RateLimitedLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

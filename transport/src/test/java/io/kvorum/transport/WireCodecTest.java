@@ -1,5 +1,6 @@
 package io.kvorum.transport;
 
+import io.kvorum.core.RateLimitedLog;
 import io.kvorum.core.testing.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

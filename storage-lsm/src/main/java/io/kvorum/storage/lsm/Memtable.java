@@ -79,6 +79,23 @@ final class Memtable {
         return m.entrySet().iterator();
     }
 
+    /** The same as {@link #iterator}, as the key groups that merges take. */
+    Iterator<KeyGroup> groups(KeyInterval interval) {
+        Iterator<Map.Entry<Key, List<Record>>> entries = iterator(interval);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return entries.hasNext();
+            }
+
+            @Override
+            public KeyGroup next() {
+                Map.Entry<Key, List<Record>> e = entries.next();
+                return new KeyGroup(e.getKey(), e.getValue());
+            }
+        };
+    }
+
     /** Approximate heap held, counting every record inserted (superseded ones too, until flush). */
     long heapBytes() {
         return heapBytes.sum();

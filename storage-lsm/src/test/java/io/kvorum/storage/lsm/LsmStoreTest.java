@@ -15,6 +15,7 @@ import io.kvorum.core.TokenRange;
 import io.kvorum.core.VersionVector;
 import io.kvorum.core.testing.Await;
 import io.kvorum.core.testing.ManualClock;
+import io.kvorum.core.testing.ManualScheduler;
 import io.kvorum.storage.CloseableIterator;
 import io.kvorum.storage.Durability;
 import io.kvorum.storage.StorageException;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -153,6 +155,56 @@ class LsmStoreTest {
         }
         assertThat(s.stats().sstables()).isEqualTo(3);
         return written;
+    }
+
+    @Test
+    void aFailedBackgroundCompactionIsCountedAndStopsTheStore() {
+        LsmStore s = open();
+        List<Record> written = threeTables(s);
+        s.crashPoints = crashAt(CrashPoints.COMPACTION_OUTPUT_WRITTEN);
+        Record fourth = value("t3-k0", "v");
+        s.apply(fourth, Durability.PERIODIC);
+        written.add(fourth);
+        // The fourth table makes a tier: the flush wakes the compaction agent, which fails.
+        assertThatThrownBy(s::flush).isInstanceOf(StorageException.class).hasMessageContaining("simulated crash");
+        assertThat(s.stats().compactionErrors()).isEqualTo(1);
+        assertThat(s.stats().compactions()).isZero();
+        assertThatThrownBy(() -> s.read(fourth.key())).isInstanceOf(StorageException.class);
+        opened.remove(s);
+        s.crashForTest();
+
+        LsmStore again = open();
+        assertThat(again.stats().compactionErrors()).isZero();
+        for (Record r : written) {
+            assertThat(again.read(r.key())).containsExactly(r);
+        }
+    }
+
+    @Test
+    void backgroundCompactionRunsOnTheStoresCompactionThreadNotOnTheSchedulers() {
+        ManualScheduler timers = new ManualScheduler(clock);
+        LsmStore s = LsmStore.builder(dir).options(LsmOptions.from(Settings.empty()
+                        .with(LsmSettings.COMMITLOG_SEGMENT_BYTES, 1L << 20)))
+                .clock(clock).scheduler(timers).open();
+        opened.add(s);
+        List<String> compactedOn = new CopyOnWriteArrayList<>();
+        s.crashPoints = point -> {
+            if (point.equals(CrashPoints.COMPACTION_COMMITTED)) {
+                compactedOn.add(Thread.currentThread().getName());
+            }
+        };
+        List<Record> written = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Record r = value("k" + t, "v");
+            s.apply(r, Durability.PERIODIC);
+            written.add(r);
+            s.flush();
+        }
+        Await.until("the flush-woken compaction has run", Duration.ofSeconds(60), () -> s.stats().compactions() > 0);
+        assertThat(compactedOn).containsOnly("kvorum-compaction");
+        for (Record r : written) {
+            assertThat(s.read(r.key())).containsExactly(r);
+        }
     }
 
     @Test

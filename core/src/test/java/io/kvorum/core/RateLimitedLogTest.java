@@ -1,4 +1,4 @@
-package io.kvorum.transport;
+package io.kvorum.core;
 
 import io.kvorum.core.testing.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /** A flood of warnings is cut to a burst, then a trickle that says how much was left out. */
 class RateLimitedLogTest {
-    private final LogCapture logs = new LogCapture("io.kvorum.transport");
+    private final LogCapture logs = new LogCapture("io.kvorum.core");
 
     @AfterEach
     void tearDown() {
