@@ -56,6 +56,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Node implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
+    /**
+     * Where stack traces go: conf/logback.xml sends this logger to the log file only, so the
+     * console shows one line that names each problem.
+     */
+    static final Logger TRACES = LoggerFactory.getLogger("kvorum.traces");
     /** The internode protocol version this build speaks, announced in gossip. */
     static final int PROTOCOL_VERSION = 1;
     private static final long LOAD_REPORT_MS = 10_000;
@@ -139,7 +144,7 @@ public final class Node implements AutoCloseable {
                     .store(store)
                     .options(NodeAssembly.Options.fromSettings(settings,
                             new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes())))
-                    .gossip(clock.nowMillis(), NodeAssembly.localStates(self, clientAddress,
+                    .gossip(GenerationFile.next(dataDir, clock.nowMillis()), NodeAssembly.localStates(self, clientAddress,
                                     settings.get(NodeSettings.RACK), startup.status(), startup.tokens()),
                             GossipOptions.fromSettings(settings, settings.get(NodeSettings.CLUSTER_NAME), seeds))
                     .build();
@@ -282,7 +287,8 @@ public final class Node implements AutoCloseable {
                 started.pop().close();
             } catch (Exception e) {
                 errors.add(e);
-                log.error("Error while stopping the node", e);
+                log.error("Error while stopping the node: {}", NodeMain.describe(e));
+                TRACES.error("Error while stopping the node", e);
             }
         }
         if (errors.isEmpty()) {

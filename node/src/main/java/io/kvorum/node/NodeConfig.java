@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,10 @@ public final class NodeConfig {
             Properties p = new Properties();
             try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 p.load(r);
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException("--config: " + file.toAbsolutePath() + " does not exist");
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("--config: cannot read " + file.toAbsolutePath() + ": " + e.getMessage());
             }
             for (String name : p.stringPropertyNames()) {
                 raw.put(name, p.getProperty(name).trim());

@@ -23,6 +23,7 @@ import picocli.CommandLine.Unmatched;
 public final class NodeMain implements java.util.concurrent.Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(NodeMain.class);
 
+
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file (default: none, built-in defaults).")
     Path config;
 
@@ -50,8 +51,9 @@ public final class NodeMain implements java.util.concurrent.Callable<Integer> {
         try {
             node = Node.start(settings);
         } catch (Exception e) {
-            log.error("Node failed to start: {}", e.getMessage(), e);
-            System.err.println("kvorum-node: cannot start: " + e.getMessage());
+            log.error("Node failed to start: {}", describe(e));
+            Node.TRACES.error("Node failed to start", e);
+            System.err.println("kvorum-node: cannot start: " + describe(e));
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -77,6 +79,19 @@ public final class NodeMain implements java.util.concurrent.Callable<Integer> {
     }
 
     private static final long RETIRE_ANSWER_MS = 1000;
+
+    /** The failure and its causes' messages on one line, without class names where a message says enough. */
+    static String describe(Throwable e) {
+        StringBuilder line = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName()
+                    : t.getMessage();
+            if (line.indexOf(message) < 0) {
+                line.append(line.length() == 0 ? "" : ": ").append(message);
+            }
+        }
+        return line.toString();
+    }
 
     public static void main(String[] args) {
         int code = new CommandLine(new NodeMain()).setUnmatchedOptionsArePositionalParams(false).execute(args);
