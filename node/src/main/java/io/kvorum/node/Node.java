@@ -2,6 +2,7 @@ package io.kvorum.node;
 
 import io.kvorum.coordinator.Coordinator;
 import io.kvorum.coordinator.CoordinatorMessages;
+import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.streaming.RangeStreamer;
 import io.kvorum.ringchanges.RingChangeMessages;
 import io.kvorum.ringchanges.RingChanges;
@@ -14,6 +15,7 @@ import io.kvorum.core.MessageTypes;
 import io.kvorum.core.NodeIdentity;
 import io.kvorum.core.RandomSource;
 import io.kvorum.core.Scheduler;
+import io.kvorum.core.Seams;
 import io.kvorum.core.Settings;
 import io.kvorum.core.protocol.ClientMessages;
 import io.kvorum.gossip.Addresses;
@@ -147,9 +149,10 @@ public final class Node implements AutoCloseable {
                     scheduler.schedule(() -> saveRing(ringFile), 0, TimeUnit.MILLISECONDS);
                 }
             });
-            coordinator = new Coordinator(identity, store, membership, bus, scheduler, clock, storageThreads,
-                    replicationFactor, new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes()),
-                    settings.get(NodeSettings.MAX_REQUEST_TIMEOUT_MS));
+            coordinator = new Coordinator(new Seams(bus, clock, scheduler, RandomSource.fromEntropy(), storageThreads),
+                    identity, store, membership, CoordinatorOptions.of(replicationFactor,
+                            new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes()),
+                            settings.get(NodeSettings.MAX_REQUEST_TIMEOUT_MS)));
             coordinator.registerHandlers();
             membership.registerHandlers();
             new StreamSource(store, bus, storageThreads).registerHandlers();

@@ -5,8 +5,10 @@ import io.kvorum.ringchanges.RingChanges;
 import io.kvorum.streaming.StreamOptions;
 import io.kvorum.streaming.StreamSource;
 import io.kvorum.coordinator.Coordinator;
+import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
+import io.kvorum.core.Seams;
 import io.kvorum.core.TokenRange;
 import io.kvorum.sim.SimBus;
 import io.kvorum.sim.SimLoop;
@@ -80,8 +82,11 @@ public final class RingSimCluster {
         GossipMembership membership = new GossipMembership(id, loop.nowMillis(),
                 GossipMembership.localStates(address, address, "", status, tokens, 1), bus, loop, loop,
                 random.split(), GossipOptions.defaults("sim", seeds));
-        Coordinator coordinator = new Coordinator(new SimDots(id), store, membership, bus, loop, loop, Runnable::run,
-                replicationFactor, RecordLimits.defaults(), 2 * REQUEST_TIMEOUT_MS);
+        // The coordinator draws no random numbers; a source of its own, not split from the cluster's,
+        // leaves every other part's stream (and so each seed's run) as it was.
+        Coordinator coordinator = new Coordinator(new Seams(bus, loop, loop, RandomSource.seeded(seed), Runnable::run),
+                new SimDots(id), store, membership,
+                CoordinatorOptions.of(replicationFactor, RecordLimits.defaults(), 2 * REQUEST_TIMEOUT_MS));
         RangeStreamer streamer = new RangeStreamer(store, bus, loop, loop, Runnable::run, StreamOptions.defaults());
         RingChanges changes = new RingChanges(membership, streamer, bus, loop, loop, random.split(),
                 new RingChanges.Options(replicationFactor, numTokens, 2 * REQUEST_TIMEOUT_MS, 60_000, 600_000,

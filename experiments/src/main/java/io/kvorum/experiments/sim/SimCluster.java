@@ -1,12 +1,14 @@
 package io.kvorum.experiments.sim;
 
 import io.kvorum.coordinator.Coordinator;
+import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.sim.SimBus;
 import io.kvorum.sim.SimLoop;
 import io.kvorum.sim.SimNetwork;
 import io.kvorum.core.Key;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
+import io.kvorum.core.Seams;
 import io.kvorum.ring.FixedMembership;
 import io.kvorum.ring.Ring;
 import io.kvorum.ring.TokenAllocator;
@@ -52,8 +54,10 @@ public final class SimCluster {
             NodeId id = ids.get(i);
             SimBus bus = network.attach(id, new InetSocketAddress("10.0.0." + (i + 1), 7100));
             MemoryReplicaStore store = new MemoryReplicaStore(RecordLimits.defaults());
-            Coordinator coordinator = new Coordinator(new SimDots(id), store, membership, bus, loop, loop, Runnable::run,
-                    replicationFactor, RecordLimits.defaults(), 60_000);
+            // The coordinator draws no random numbers; a source of its own leaves the cluster's streams as they were.
+            Coordinator coordinator = new Coordinator(new Seams(bus, loop, loop, RandomSource.seeded(seed), Runnable::run),
+                    new SimDots(id), store, membership,
+                    CoordinatorOptions.of(replicationFactor, RecordLimits.defaults(), 60_000));
             coordinator.registerHandlers();
             nodes.add(new SimNode(id, store, coordinator, bus));
         }
