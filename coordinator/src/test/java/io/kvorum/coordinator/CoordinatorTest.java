@@ -7,8 +7,10 @@ import io.kvorum.coordinator.SimNodes.SimNode;
 import io.kvorum.core.Consistency;
 import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.Key;
+import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.core.protocol.PutResponse;
 import io.kvorum.storage.RecordLimits;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The facade: its options, the checks a request passes first, and a round trip. */
@@ -64,7 +66,7 @@ class CoordinatorTest {
 
         PutResponse first = sim.await(a.coordinator.put(SimNodes.put(key, "one",
                 SimNodes.w(Consistency.QUORUM, 200))));
-        sim.await(b.coordinator.put(io.kvorum.core.protocol.PutRequest.of(key, "two".getBytes(), first.context(),
+        sim.await(b.coordinator.put(PutRequest.of(key, "two".getBytes(StandardCharsets.UTF_8), first.context(),
                 SimNodes.w(Consistency.QUORUM, 200))));
 
         assertThat(SimNodes.valueOf(sim.await(sim.node(2).coordinator.get(SimNodes.get(key,
