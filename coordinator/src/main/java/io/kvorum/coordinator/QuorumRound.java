@@ -2,9 +2,11 @@ package io.kvorum.coordinator;
 
 import io.kvorum.core.KvorumException;
 import io.kvorum.core.NodeId;
+import io.kvorum.core.RequestTimeoutException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The replies of one request's replicas, counted against the R or W it needs.
@@ -21,6 +23,28 @@ final class QuorumRound<T> {
     /** Builds the error for a request that could not gather {@code required} replies. */
     interface Shortfall {
         KvorumException error(int required, int answered, boolean timedOut, Map<NodeId, Throwable> failures);
+
+        /**
+         * The coordinator's error, counted in {@code timeouts}: a timeout naming how many answered
+         * when no replica failed outright, otherwise the failures, each with its replica's message.
+         * A write's error says it may still have been applied: replicas that did answer kept it.
+         *
+         * @param what {@code read}, {@code write} or {@code delete}
+         */
+        static Shortfall of(String what, long timeoutMs, boolean write, LongAdder timeouts) {
+            return (required, answered, timedOut, failures) -> {
+                timeouts.increment();
+                if (failures.isEmpty()) {
+                    return new RequestTimeoutException(what, required, answered, timeoutMs, write);
+                }
+                StringBuilder reasons = new StringBuilder();
+                failures.forEach((node, e) -> reasons.append(reasons.length() == 0 ? "" : "; ").append(node)
+                        .append(": ").append(e.getMessage()));
+                return new RequestTimeoutException(what + " failed with " + answered + " of " + required
+                        + " required replicas answering (" + reasons + ")"
+                        + (write ? "; the write may still have been applied" : ""), required, answered);
+            };
+        }
     }
 
     private final int required;

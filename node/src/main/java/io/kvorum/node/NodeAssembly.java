@@ -2,6 +2,7 @@ package io.kvorum.node;
 
 import io.kvorum.coordinator.Coordinator;
 import io.kvorum.coordinator.CoordinatorMessages;
+import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.core.Checks;
 import io.kvorum.core.DotSource;
 import io.kvorum.core.MessageTypes;
@@ -103,10 +104,8 @@ public final class NodeAssembly {
                     seams.scheduler(), seams.clock(), seams.forPart().random(), b.gossipOptions);
             this.membership = gossip;
         }
-        Seams coordinatorSeams = seams.forPart();
-        this.coordinator = new Coordinator(b.dots, b.store, membership, coordinatorSeams.bus(),
-                coordinatorSeams.scheduler(), coordinatorSeams.clock(), coordinatorSeams.storage(),
-                options.replicationFactor(), options.limits(), options.maxRequestTimeoutMs());
+        this.coordinator = new Coordinator(seams.forPart(), b.dots, b.store, membership,
+                CoordinatorOptions.of(options.replicationFactor(), options.limits(), options.maxRequestTimeoutMs()));
         this.streamer = new RangeStreamer(b.store, seams.bus(), seams.scheduler(), seams.clock(), seams.storage(),
                 options.streaming());
         this.ringChanges = membership instanceof ClusterMembership cluster

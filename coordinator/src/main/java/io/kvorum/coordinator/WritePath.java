@@ -1,0 +1,174 @@
+package io.kvorum.coordinator;
+
+import io.kvorum.coordinator.CoordinatorMessages.CoordinatePut;
+import io.kvorum.coordinator.CoordinatorMessages.ReplicaWrite;
+import io.kvorum.coordinator.CoordinatorMessages.ReplicaWriteAck;
+import io.kvorum.core.Causality;
+import io.kvorum.core.Clock;
+import io.kvorum.core.ContextCodec;
+import io.kvorum.core.CorruptDataException;
+import io.kvorum.core.Dot;
+import io.kvorum.core.DotSource;
+import io.kvorum.core.InvalidRequestException;
+import io.kvorum.core.Key;
+import io.kvorum.core.MessageBus;
+import io.kvorum.core.NodeId;
+import io.kvorum.core.Record;
+import io.kvorum.core.Scheduler;
+import io.kvorum.core.Seams;
+import io.kvorum.core.VersionVector;
+import io.kvorum.core.WriteOptions;
+import io.kvorum.core.protocol.PutRequest;
+import io.kvorum.core.protocol.PutResponse;
+import io.kvorum.ring.Membership;
+import io.kvorum.ring.WritePlan;
+import io.kvorum.storage.Durability;
+import io.kvorum.storage.ReplicaStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A client's write or delete, coordinated here: where it goes and how many acknowledgements it
+ * needs is the {@link WritePlan}; this class carries the plan out.
+ *
+ * <p><b>Order.</b> Refused before anything is sent (nothing applied, nothing on the wire) when the
+ * request is invalid or the plan is unsatisfiable. Otherwise, under a per-key lock on a storage
+ * thread: read the local records, take the next dot, make the record with the client's context,
+ * apply it locally, and send it with the local records it does not supersede
+ * ({@link Causality#survivorsToShip}) to the other up targets. The local apply is one
+ * acknowledgement; success after the plan's required count. The response carries the context
+ * after the write.
+ *
+ * <p><b>Why the lock and the survivors.</b> The next write of the key must see this one's record to
+ * ship it, so the read-dot-apply step is serialised per key ({@link KeyLocks}); and a replica must
+ * never hold an actor's later dot without the earlier concurrent record, or a reader there would
+ * get a context claiming a record it never saw (DESIGN.md, Data model).
+ *
+ * <p>A request at a node that is not a home replica goes to the {@link Forwarder}.
+ */
+final class WritePath {
+    private final NodeId self;
+    private final MessageBus bus;
+    private final Scheduler scheduler;
+    private final Clock clock;
+    private final Executor storage;
+    private final DotSource dots;
+    private final ReplicaStore store;
+    private final Membership membership;
+    private final int replicationFactor;
+    private final RequestChecks checks;
+    private final KeyLocks locks;
+    private final Forwarder forwarder;
+    private final Coordinator.Stats stats;
+
+    WritePath(Seams seams, DotSource dots, ReplicaStore store, Membership membership, CoordinatorOptions options,
+              Forwarder forwarder, Coordinator.Stats stats) {
+        this.self = seams.self();
+        this.bus = seams.bus();
+        this.scheduler = seams.scheduler();
+        this.clock = seams.clock();
+        this.storage = seams.storage();
+        this.dots = dots;
+        this.store = store;
+        this.membership = membership;
+        this.replicationFactor = options.replicationFactor();
+        this.checks = new RequestChecks(options);
+        this.locks = new KeyLocks(options.keyLockStripes());
+        this.forwarder = forwarder;
+        this.stats = stats;
+    }
+
+    /** @param forwarded whether another node forwarded this request here (then it is not forwarded again) */
+    CompletableFuture<PutResponse> put(PutRequest request, boolean forwarded) {
+        Key key;
+        WriteOptions options;
+        VersionVector context;
+        int n;
+        try {
+            key = request.keyObject();
+            options = request.options();
+            n = options.effectiveN(replicationFactor);
+            checks.checkTimeout(options.timeoutMs());
+            checks.checkKey(key);
+            if (request.value() != null) {
+                checks.checkValue(key, request.value().length);
+            }
+            context = request.context().length == 0 ? VersionVector.EMPTY : ContextCodec.decode(request.context());
+        } catch (CorruptDataException e) {
+            return CompletableFuture.failedFuture(new InvalidRequestException("the write's context is not one a read"
+                    + " returned (" + e.getMessage() + ")"));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(RequestChecks.asRequestError(e));
+        }
+        String what = request.isDelete() ? "delete" : "write";
+        WritePlan plan = WritePlan.of(membership.ring(), membership.pendingRing(), key, n, options.w(), self,
+                membership::isUp);
+        if (!plan.isHomeReplica(self)) {
+            return forwarder.forward(plan.homeReplicas(), forwarded, new CoordinatePut(request), PutResponse.class,
+                    options.timeoutMs(), "write");
+        }
+        stats.writes.increment();
+        if (!plan.isSatisfiable()) {
+            stats.unavailable.increment();
+            return CompletableFuture.failedFuture(plan.unavailable(what));
+        }
+        long timeoutMs = options.timeoutMs();
+        List<NodeId> up = plan.upTargets();
+        QuorumRound<Boolean> round = new QuorumRound<>(plan.required(), up.size(),
+                QuorumRound.Shortfall.of(what, timeoutMs, true, stats.timeouts));
+        Scheduler.Cancellable deadline = scheduler.schedule(round::expire, timeoutMs, TimeUnit.MILLISECONDS);
+        round.settled().thenRun(deadline::cancel);
+
+        Durability durability = ReplicaHandlers.durability(options.isDurable());
+        CompletableFuture<List<Record>> written = CompletableFuture.supplyAsync(
+                () -> writeLocally(key, context, request.value(), durability), storage);
+        written.whenComplete((shipped, error) -> {
+            if (error != null) {
+                round.fail(self, Futures.unwrap(error));
+                return;
+            }
+            round.reply(self, true);
+            ReplicaWrite message = new ReplicaWrite(shipped, options.isDurable());
+            for (NodeId replica : up) {
+                if (!replica.equals(self)) {
+                    bus.request(replica, message, ReplicaWriteAck.class, timeoutMs).whenComplete((ack, e) -> {
+                        if (e == null) {
+                            round.reply(replica, true);
+                        } else {
+                            round.fail(replica, Futures.unwrap(e));
+                        }
+                    });
+                }
+            }
+        });
+        return round.quorum().thenCombine(written,
+                (acks, shipped) -> new PutResponse(ContextCodec.encode(Causality.join(shipped))));
+    }
+
+    /**
+     * Makes the write's record and applies it here; returns it followed by the local records it does
+     * not supersede, which is what the other targets are sent. A null value is a delete.
+     */
+    private List<Record> writeLocally(Key key, VersionVector context, byte[] value, Durability durability) {
+        ReentrantLock lock = locks.of(key);
+        lock.lock();
+        try {
+            List<Record> local = store.read(key);
+            Dot dot = dots.nextDot();
+            Record record = value == null
+                    ? Record.tombstone(key, dot, context, clock.nowMillis())
+                    : Record.value(key, dot, context, clock.nowMillis(), value);
+            List<Record> shipped = new ArrayList<>();
+            shipped.add(record);
+            shipped.addAll(Causality.survivorsToShip(local, record));
+            store.apply(List.of(record), durability);
+            return shipped;
+        } finally {
+            lock.unlock();
+        }
+    }
+}
