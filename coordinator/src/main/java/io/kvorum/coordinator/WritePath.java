@@ -16,6 +16,7 @@ import io.kvorum.core.NodeId;
 import io.kvorum.core.Record;
 import io.kvorum.core.Scheduler;
 import io.kvorum.core.Seams;
+import io.kvorum.core.TooManySiblingsException;
 import io.kvorum.core.VersionVector;
 import io.kvorum.core.WriteOptions;
 import io.kvorum.core.protocol.PutRequest;
@@ -39,7 +40,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * request is invalid or the plan is unsatisfiable. Otherwise, under a per-key lock on a storage
  * thread: read the local records, take the next dot, make the record with the client's context,
  * apply it locally, and send it with the local records it does not supersede
- * ({@link Causality#survivorsToShip}) to the other up targets. The local apply is one
+ * ({@link Causality#survivorsToShip}) to the other up targets. A write that would leave the key
+ * more siblings than {@code request.max_siblings_per_key} is refused at that point, before its
+ * record is applied anywhere. The local apply is one
  * acknowledgement; success after the plan's required count. The response carries the context
  * after the write.
  *
@@ -60,6 +63,7 @@ final class WritePath {
     private final ReplicaStore store;
     private final Membership membership;
     private final int replicationFactor;
+    private final int maxSiblings;
     private final RequestChecks checks;
     private final KeyLocks locks;
     private final Forwarder forwarder;
@@ -76,6 +80,7 @@ final class WritePath {
         this.store = store;
         this.membership = membership;
         this.replicationFactor = options.replicationFactor();
+        this.maxSiblings = options.maxSiblings();
         this.checks = new RequestChecks(options);
         this.locks = new KeyLocks(options.keyLockStripes());
         this.forwarder = forwarder;
@@ -145,8 +150,14 @@ final class WritePath {
                 }
             }
         });
-        return round.quorum().thenCombine(written,
+        CompletableFuture<PutResponse> acknowledged = round.quorum().thenCombine(written,
                 (acks, shipped) -> new PutResponse(ContextCodec.encode(Causality.join(shipped))));
+        // A write refused here (too many siblings) answers at once with its own error, rather than
+        // waiting for a quorum that can no longer form.
+        return written.handle((shipped, error) -> error != null
+                        && Futures.unwrap(error) instanceof TooManySiblingsException refused
+                        ? CompletableFuture.<PutResponse>failedFuture(refused) : acknowledged)
+                .thenCompose(f -> f);
     }
 
     /**
@@ -162,9 +173,14 @@ final class WritePath {
             Record record = value == null
                     ? Record.tombstone(key, dot, context, clock.nowMillis())
                     : Record.value(key, dot, context, clock.nowMillis(), value);
-            List<Record> shipped = new ArrayList<>();
+            List<Record> survivors = Causality.survivorsToShip(local, record);
+            if (survivors.size() + 1 > maxSiblings) {
+                throw new TooManySiblingsException(key, survivors.size(), maxSiblings,
+                        CoordinatorOptions.MAX_SIBLINGS.key());
+            }
+            List<Record> shipped = new ArrayList<>(survivors.size() + 1);
             shipped.add(record);
-            shipped.addAll(Causality.survivorsToShip(local, record));
+            shipped.addAll(survivors);
             store.apply(List.of(record), durability);
             return shipped;
         } finally {

@@ -50,26 +50,26 @@ public final class NodeAssembly {
     /**
      * Everything a node's parts are configured with.
      *
-     * @param maxRequestTimeoutMs the longest timeout a client request may ask for
+     * @param coordinator the replication factor, request limits and longest request timeout
      * @param ringChanges the ring changes' replication factor, tokens, grace and timeouts
      */
-    public record Options(int replicationFactor, RecordLimits limits, long maxRequestTimeoutMs,
-                          StreamOptions streaming, RingChanges.Options ringChanges) {
+    public record Options(CoordinatorOptions coordinator, StreamOptions streaming, RingChanges.Options ringChanges) {
         public Options {
-            Checks.requirePositive(replicationFactor, "replication factor");
-            Objects.requireNonNull(limits, "limits");
-            Checks.requirePositive(maxRequestTimeoutMs, "max request timeout ms");
+            Objects.requireNonNull(coordinator, "coordinator");
             Objects.requireNonNull(streaming, "streaming");
             Objects.requireNonNull(ringChanges, "ring changes");
-            Checks.require(ringChanges.replicationFactor() == replicationFactor, "ring changes' replication factor",
-                    ringChanges.replicationFactor(), "the node's, " + replicationFactor);
+            Checks.require(ringChanges.replicationFactor() == coordinator.replicationFactor(),
+                    "ring changes' replication factor", ringChanges.replicationFactor(),
+                    "the coordinator's, " + coordinator.replicationFactor());
         }
 
         /** The options a configured node runs with. */
         public static Options fromSettings(Settings settings, RecordLimits limits) {
             int replicationFactor = settings.get(NodeSettings.REPLICATION_FACTOR);
-            return new Options(replicationFactor, limits, settings.get(NodeSettings.MAX_REQUEST_TIMEOUT_MS),
-                    StreamOptions.fromSettings(settings),
+            CoordinatorOptions coordinator = CoordinatorOptions.of(replicationFactor, limits,
+                    settings.get(NodeSettings.MAX_REQUEST_TIMEOUT_MS))
+                    .withMaxSiblings(settings.get(CoordinatorOptions.MAX_SIBLINGS));
+            return new Options(coordinator, StreamOptions.fromSettings(settings),
                     new RingChanges.Options(replicationFactor, settings.get(NodeSettings.NUM_TOKENS),
                             settings.get(NodeSettings.RING_CHANGE_GRACE_MS), RingChanges.Options.DEFAULT_SETTLE_TIMEOUT_MS,
                             RingChanges.Options.DEFAULT_FETCH_TIMEOUT_MS,
@@ -105,7 +105,7 @@ public final class NodeAssembly {
             this.membership = gossip;
         }
         this.coordinator = new Coordinator(seams.forPart(), b.dots, b.store, membership,
-                CoordinatorOptions.of(options.replicationFactor(), options.limits(), options.maxRequestTimeoutMs()));
+                options.coordinator());
         this.streamer = new RangeStreamer(b.store, seams.bus(), seams.scheduler(), seams.clock(), seams.storage(),
                 options.streaming());
         this.ringChanges = membership instanceof ClusterMembership cluster

@@ -1,5 +1,6 @@
 package io.kvorum.node;
 
+import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.gossip.GossipOptions;
 import io.kvorum.streaming.StreamOptions;
 import io.kvorum.core.Setting;
@@ -95,7 +96,7 @@ public final class NodeSettings {
                 INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, NUM_TOKENS, REPLICATION_FACTOR,
                 MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, GossipOptions.INTERVAL_MS, GossipOptions.HEARTBEAT_INTERVAL_MS,
                 GossipOptions.PHI_THRESHOLD, GossipOptions.ACCEPTABLE_PAUSE_MS, GossipOptions.RETIRED_RETENTION_MS,
-                MAX_REQUEST_TIMEOUT_MS, RING_CHANGE_GRACE_MS));
+                MAX_REQUEST_TIMEOUT_MS, CoordinatorOptions.MAX_SIBLINGS, RING_CHANGE_GRACE_MS));
         all.addAll(StreamOptions.settings());
         all.addAll(LsmSettings.ALL);
         return all;

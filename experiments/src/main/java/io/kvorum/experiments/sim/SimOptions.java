@@ -1,5 +1,6 @@
 package io.kvorum.experiments.sim;
 
+import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.gossip.GossipOptions;
 import io.kvorum.node.NodeAssembly;
 import io.kvorum.ringchanges.RingChanges;
@@ -19,7 +20,8 @@ final class SimOptions {
      *     long as grace, as a node's settings require
      */
     static NodeAssembly.Options node(int replicationFactor, int numTokens, long maxRequestTimeoutMs) {
-        return new NodeAssembly.Options(replicationFactor, RecordLimits.defaults(), maxRequestTimeoutMs,
+        return new NodeAssembly.Options(
+                CoordinatorOptions.of(replicationFactor, RecordLimits.defaults(), maxRequestTimeoutMs),
                 StreamOptions.defaults(), new RingChanges.Options(replicationFactor, numTokens, maxRequestTimeoutMs,
                         RingChanges.Options.DEFAULT_SETTLE_TIMEOUT_MS, FETCH_TIMEOUT_MS,
                         GossipOptions.DEFAULT_RETIRED_RETENTION_MS));

@@ -1,0 +1,18 @@
+package io.kvorum.core;
+
+/**
+ * A write would leave its key with more concurrent values (siblings) than the node allows. Thrown
+ * before anything is stored. The cure is the client's: read the key, resolve its siblings, and
+ * write with the read's context, which covers them.
+ *
+ * <p>Why a limit: every write to a key with s siblings ships and resolves all s, so a loop of blind
+ * writes (no context) makes each write dearer than the last, and without a bound one careless or
+ * hostile client can make a key's writes, and then every key sharing its storage threads, time out.
+ */
+public class TooManySiblingsException extends InvalidRequestException {
+    public TooManySiblingsException(Key key, int siblings, int limit, String setting) {
+        super("key " + key + " has " + siblings + " siblings, and this write's context does not cover them"
+                + " (expected: at most " + limit + " siblings, set by " + setting + "); read the key, resolve its"
+                + " siblings and write with the read's context");
+    }
+}
