@@ -44,6 +44,10 @@ final class AdminService {
     private final ReplicaStore store;
     private final Executor storageThreads;
 
+    private final Object cleanupLock = new Object();
+    /** The cleanup under way, which later requests join; null when none runs. */
+    private CompletableFuture<AdminResponse> runningCleanup;
+
     AdminService(GossipMembership membership, RingChanges ringChanges, RangeStreamer streamer, int replicationFactor,
                  Runnable onRetired, ReplicaStore store, Executor storageThreads) {
         this.store = store;
@@ -81,8 +85,30 @@ final class AdminService {
     /**
      * Drops what this node no longer replicates. Refused while a ring change is under way: the
      * pending ring may give this node back ranges it would drop, and a stream may be writing them.
+     *
+     * <p>A request while a cleanup runs joins it rather than queueing another: each one flushes and
+     * rewrites tables, and a stream of them once kept a node busy for minutes after the sender
+     * stopped. The joined answer is the running cleanup's, which drops the same ranges.
      */
     private CompletableFuture<AdminResponse> cleanup() {
+        synchronized (cleanupLock) {
+            if (runningCleanup != null) {
+                return runningCleanup;
+            }
+            CompletableFuture<AdminResponse> started = startCleanup();
+            if (!started.isDone()) {
+                runningCleanup = started;
+                started.whenComplete((r, e) -> {
+                    synchronized (cleanupLock) {
+                        runningCleanup = null;
+                    }
+                });
+            }
+            return started;
+        }
+    }
+
+    private CompletableFuture<AdminResponse> startCleanup() {
         Ring ring = membership.ring();
         NodeId self = membership.self();
         if (membership.pendingRing() != ring) {
