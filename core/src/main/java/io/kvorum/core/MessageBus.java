@@ -8,8 +8,8 @@ import java.util.concurrent.CompletionStage;
  * How a node talks to other nodes: the one seam through which protocol code reaches the network.
  *
  * <p>Netty implements it for real ({@code transport}); an in-memory implementation with seeded
- * delay, loss, reordering and partitions implements it for simulation (module {@code sim}), so the
- * same coordinator, gossip and repair code runs in both. A message to {@link #self()} is delivered
+ * delay, loss, duplication, reordering and partitions implements it for simulation (module
+ * {@code sim}), so the same coordinator, gossip and repair code runs in both. A message to {@link #self()} is delivered
  * locally, through the same handler, so protocol code never special-cases its own node.
  *
  * <p>Thread-safe. Handlers run on the bus's threads and must not block: storage and other slow

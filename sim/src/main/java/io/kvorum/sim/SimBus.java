@@ -1,9 +1,11 @@
 package io.kvorum.sim;
 
+import io.kvorum.core.Checks;
 import io.kvorum.core.Failure;
 import io.kvorum.core.KvorumException;
 import io.kvorum.core.Message;
 import io.kvorum.core.MessageBus;
+import io.kvorum.core.MessageTypes;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.PeerUnavailableException;
 import io.kvorum.core.RequestTimeoutException;
@@ -23,7 +25,11 @@ import java.util.concurrent.TimeUnit;
  * come back as the same typed exceptions (through {@link Failure}, as on the wire); a request to a
  * dead node fails fast with {@link PeerUnavailableException}, as a refused connection does, while a
  * request over a cut link or lost in transit times out; a message to self goes through the
- * loop, never re-entrantly.
+ * loop, never re-entrantly; a handler that answers a request with null fails it with an internal
+ * error. When the network knows the {@link MessageTypes}, an unregistered type is refused where the
+ * real bus refuses it; when it has a codec, a message the codec cannot encode fails its sender, and
+ * a response it cannot encode reaches the requester as a typed failure, as on the wire. The real
+ * bus's {@code MessageBusContract} runs against this one too.
  */
 public final class SimBus implements MessageBus {
     private final SimNetwork network;
@@ -68,12 +74,14 @@ public final class SimBus implements MessageBus {
 
     @Override
     public void send(NodeId to, Message message) {
+        requireRegistered(message);
         network.transmit(self, to, message, (receiver, m) -> receiver.receive(self, m, -1));
     }
 
     @Override
     public <R extends Message> CompletableFuture<R> request(NodeId to, Message request, Class<R> responseType,
                                                          long timeoutMs) {
+        requireRegistered(request);
         CompletableFuture<Message> future = new CompletableFuture<>();
         if (network.isDead(to) && !to.equals(self)) {
             network.loop().schedule(() -> future.completeExceptionally(new PeerUnavailableException(
@@ -88,7 +96,13 @@ public final class SimBus implements MessageBus {
                             + timeoutMs + " ms", 1, 0));
                 }
             }, timeoutMs, TimeUnit.MILLISECONDS);
-            network.transmit(self, to, request, (receiver, m) -> receiver.receive(self, m, id));
+            try {
+                network.transmit(self, to, request, (receiver, m) -> receiver.receive(self, m, id));
+            } catch (RuntimeException e) {
+                // The codec refused it: the caller's error, as the real bus reports an encoding error.
+                pending.remove(id);
+                future.completeExceptionally(e);
+            }
         }
         return future.thenApply(responseType::cast);
     }
@@ -96,6 +110,10 @@ public final class SimBus implements MessageBus {
     @Override
     @SuppressWarnings("unchecked")
     public <M extends Message> void handle(Class<M> type, Handler<? super M> handler) {
+        MessageTypes types = network.types();
+        if (types != null) {
+            Checks.require(types.idOf(type) >= 0, "message type", type.getName(), "registered in MessageTypes");
+        }
         if (handlers.putIfAbsent(type, (Handler<? super Message>) (Handler<?>) handler) != null) {
             throw new IllegalStateException("a handler for " + type.getName() + " is already registered on " + self);
         }
@@ -115,13 +133,43 @@ public final class SimBus implements MessageBus {
                 reply = CompletableFuture.failedFuture(e);
             }
         }
-        if (correlation < 0 || reply == null) {
+        if (correlation < 0) {
             return;
         }
-        reply.whenComplete((response, error) -> {
-            Message answer = error == null ? response : Failure.of(unwrap(error));
-            network.transmit(self, from, answer, (requester, m) -> requester.complete(correlation, m));
-        });
+        if (reply == null) {
+            answer(from, correlation, noResponse(message));
+            return;
+        }
+        reply.whenComplete((response, error) -> answer(from, correlation, error != null ? Failure.of(unwrap(error))
+                : response == null ? noResponse(message) : response));
+    }
+
+    /** Sends {@code answer} back; one the wire could not carry goes back as the failure to carry it. */
+    private void answer(NodeId to, long correlation, Message answer) {
+        Message carried = answer;
+        MessageTypes types = network.types();
+        if (types != null && !(answer instanceof Failure) && types.idOf(answer.getClass()) < 0) {
+            carried = Failure.of(new IllegalArgumentException("message type: " + answer.getClass().getName()
+                    + " (expected: registered in MessageTypes)"));
+        }
+        try {
+            network.transmit(self, to, carried, (requester, m) -> requester.complete(correlation, m));
+        } catch (RuntimeException e) {
+            network.transmit(self, to, Failure.of(e), (requester, m) -> requester.complete(correlation, m));
+        }
+    }
+
+    private Failure noResponse(Message request) {
+        return new Failure(Failure.Kind.INTERNAL, "the handler for " + request.getClass().getSimpleName() + " on node "
+                + self + " answered a request with no response", 0, 0);
+    }
+
+    private void requireRegistered(Message message) {
+        MessageTypes types = network.types();
+        if (types != null) {
+            Checks.require(types.idOf(message.getClass()) >= 0, "message type", message.getClass().getName(),
+                    "registered in MessageTypes");
+        }
     }
 
     private void complete(long correlation, Message response) {

@@ -107,14 +107,21 @@ final class FrameDecoder extends ByteToMessageDecoder {
         int end = start + (int) length;
         in.skipBytes(WireCodec.LENGTH_FIELD_BYTES + (int) length);
         try {
-            out.add(decodeFrame(in, start, end));
+            out.add(decodeFrame(codec, in, start, end, handshakeOnly));
         } catch (WireFormatException e) {
             reject(e.getMessage());
             in.skipBytes(in.readableBytes());
         }
     }
 
-    private Frame decodeFrame(ByteBuf in, int start, int end) {
+    /**
+     * The frame between {@code start} and {@code end} (after its length field), checked field by
+     * field; also how the simulated bus's codec reads back the frames it writes.
+     *
+     * @param handshakeOnly whether only a HELLO may come yet
+     * @throws WireFormatException naming the first field that is wrong
+     */
+    static Frame decodeFrame(WireCodec codec, ByteBuf in, int start, int end, boolean handshakeOnly) {
         int version = in.getUnsignedByte(start);
         if (version != WireCodec.PROTOCOL_VERSION) {
             throw new WireFormatException("protocol version " + version + " (expected: " + WireCodec.PROTOCOL_VERSION

@@ -228,7 +228,7 @@ final class WireCodec {
         PerThread(Kryo kryo, int maxFrameBytes) {
             this.kryo = kryo;
             this.maxFrameBytes = maxFrameBytes;
-            this.output = new Output(INITIAL_BUFFER_BYTES, maxFrameBytes);
+            this.output = new Output(Math.min(INITIAL_BUFFER_BYTES, maxFrameBytes), maxFrameBytes);
         }
 
         byte[] scratch(int length) {

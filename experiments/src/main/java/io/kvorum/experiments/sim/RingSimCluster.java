@@ -7,6 +7,7 @@ import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
 import io.kvorum.core.Seams;
 import io.kvorum.node.NodeAssembly;
+import io.kvorum.transport.KryoMessageCodec;
 import io.kvorum.core.TokenRange;
 import io.kvorum.sim.SimBus;
 import io.kvorum.sim.SimLoop;
@@ -55,6 +56,8 @@ public final class RingSimCluster {
         this.numTokens = numTokens;
         this.random = RandomSource.seeded(seed);
         this.network = new SimNetwork(loop, random.split());
+        // Every message crosses the real wire codec, so one Netty would refuse fails here too.
+        network.types(NodeAssembly.messageTypes()).codec(KryoMessageCodec.of(NodeAssembly.messageTypes()));
         List<InetSocketAddress> seeds = new ArrayList<>();
         for (int i = 0; i < founders; i++) {
             seeds.add(nextAddress());

@@ -8,6 +8,7 @@ import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
 import io.kvorum.core.Seams;
 import io.kvorum.node.NodeAssembly;
+import io.kvorum.transport.KryoMessageCodec;
 import io.kvorum.ring.FixedMembership;
 import io.kvorum.ring.Ring;
 import io.kvorum.ring.TokenAllocator;
@@ -44,6 +45,8 @@ public final class SimCluster {
         this.seed = seed;
         RandomSource random = RandomSource.seeded(seed);
         this.network = new SimNetwork(loop, random.split());
+        // Every message crosses the real wire codec, so one Netty would refuse fails here too.
+        network.types(NodeAssembly.messageTypes()).codec(KryoMessageCodec.of(NodeAssembly.messageTypes()));
         Map<NodeId, List<Long>> tokens = new LinkedHashMap<>();
         List<NodeId> ids = new ArrayList<>();
         for (int i = 0; i < nodeCount; i++) {
