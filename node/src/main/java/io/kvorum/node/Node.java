@@ -181,6 +181,9 @@ public final class Node implements AutoCloseable {
                     .listen(host, clientPort)
                     .serverName("kvorum node " + identity.nodeId())
                     .maxFrameBytes(Math.toIntExact(settings.get(NodeSettings.MAX_FRAME_BYTES)))
+                    .maxConnections(settings.get(NodeSettings.CLIENT_MAX_CONNECTIONS),
+                            settings.get(NodeSettings.CLIENT_MAX_CONNECTIONS_PER_ADDRESS))
+                    .idleTimeoutMs(settings.get(NodeSettings.CLIENT_IDLE_TIMEOUT_MS))
                     .build()
                     .start();
             started.push(clientServer);

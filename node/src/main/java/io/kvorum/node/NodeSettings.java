@@ -3,6 +3,7 @@ package io.kvorum.node;
 import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.gossip.GossipOptions;
 import io.kvorum.streaming.StreamOptions;
+import io.kvorum.transport.WireServer;
 import io.kvorum.core.Setting;
 import io.kvorum.core.Settings;
 import io.kvorum.storage.lsm.LsmSettings;
@@ -74,6 +75,20 @@ public final class NodeSettings {
     public static final Setting<Long> CONNECT_TIMEOUT_MS = Setting.millis("transport.connect_timeout_ms", 2000, 10,
             60_000, "How long to wait for a TCP connection to a peer.");
 
+    public static final Setting<Integer> CLIENT_MAX_CONNECTIONS = Setting.integer("client.max_connections",
+            WireServer.DEFAULT_MAX_CONNECTIONS, 1, 1_000_000, "The most client connections a node keeps open at"
+                    + " once; past it a new one is closed at accept, with one rate-limited log line. Keep it well below"
+                    + " the process's file-descriptor limit.");
+
+    public static final Setting<Integer> CLIENT_MAX_CONNECTIONS_PER_ADDRESS = Setting.integer(
+            "client.max_connections_per_address", WireServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 1, 1_000_000,
+            "The most client connections one remote address may hold open, so that one host cannot take them all.");
+
+    public static final Setting<Long> CLIENT_IDLE_TIMEOUT_MS = Setting.millis("client.idle_timeout_ms",
+            WireServer.DEFAULT_IDLE_TIMEOUT_MS, 1000, 86_400_000, "A client connection that sends nothing for this"
+                    + " long, with no request waiting for its answer, is closed; the client reconnects on its next"
+                    + " request.");
+
     public static final Setting<Integer> STORAGE_THREADS = Setting.integer("node.storage_threads", 8, 1, 256,
             "Threads that run storage work for requests (reads, local applies, durable waits).");
 
@@ -93,7 +108,8 @@ public final class NodeSettings {
     /** Every key a node accepts: these and the storage engine's. */
     public static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_SEEDS, LISTEN_ADDRESS,
-                INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, NUM_TOKENS, REPLICATION_FACTOR,
+                INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, CLIENT_MAX_CONNECTIONS,
+                CLIENT_MAX_CONNECTIONS_PER_ADDRESS, CLIENT_IDLE_TIMEOUT_MS, NUM_TOKENS, REPLICATION_FACTOR,
                 MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, GossipOptions.INTERVAL_MS, GossipOptions.HEARTBEAT_INTERVAL_MS,
                 GossipOptions.PHI_THRESHOLD, GossipOptions.ACCEPTABLE_PAUSE_MS, GossipOptions.RETIRED_RETENTION_MS,
                 MAX_REQUEST_TIMEOUT_MS, CoordinatorOptions.MAX_SIBLINGS, RING_CHANGE_GRACE_MS));

@@ -229,8 +229,10 @@ final class NodeChannel extends ChannelInboundHandlerAdapter {
         requestDone();
         if (frame != null && !replies.offer(frame)) {
             frame.release();
-            bus.warnRateLimited("node " + bus.self() + " dropped an answer to node " + peer + ": "
-                    + bus.outboundQueueLimit() + " frames already queued on the connection");
+            if (!replies.isClosed()) { // a closed connection's answers have nowhere to go
+                bus.warnRateLimited("node " + bus.self() + " dropped an answer to node " + peer + ": "
+                        + bus.outboundQueueLimit() + " frames already queued on the connection");
+            }
         }
     }
 
@@ -277,7 +279,7 @@ final class NodeChannel extends ChannelInboundHandlerAdapter {
             identify.completeExceptionally(new PeerUnavailableException(
                     "cannot identify the node at " + ctx.channel().remoteAddress() + ": " + reason));
         } else if (replies != null) {
-            replies.detachAndDiscard();
+            replies.close();
         }
         ctx.fireChannelInactive();
     }

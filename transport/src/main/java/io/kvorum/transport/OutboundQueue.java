@@ -27,6 +27,8 @@ final class OutboundQueue {
     private final AtomicLong flushes;
     private final Runnable drainTask = this::drain;
     private volatile Channel channel;
+    private volatile java.util.concurrent.Executor loop;
+    private volatile boolean closed;
 
     OutboundQueue(int limitMessages, AtomicLong flushes) {
         int capacity = Math.max(4, limitMessages);
@@ -39,17 +41,43 @@ final class OutboundQueue {
      * queue is full.
      */
     boolean offer(ByteBuf frame) {
-        if (!queue.offer(frame)) {
+        if (closed || !queue.offer(frame)) {
             return false;
+        }
+        if (closed) {
+            // Closed while we queued: the close's own discard may have run already, so release
+            // what is left on the loop (the single consumer), or the frame leaks.
+            java.util.concurrent.Executor l = loop;
+            if (l != null) {
+                l.execute(this::discard);
+            }
+            return true;
         }
         scheduleDrain();
         return true;
     }
 
+    /** Whether {@link #close} was called: a refused offer then means the connection is gone, not full. */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Starts writing to {@code ch}; frames queued before it was attached go first. */
     void attach(Channel ch) {
+        loop = ch.eventLoop();
         channel = ch;
         drain();
+    }
+
+    /**
+     * For a queue of one connection that is gone for good: releases every queued frame, and every
+     * frame offered from now on is refused (the caller keeps and releases it). An answer completed
+     * after its connection closed used to stay queued forever, unreleased. Event loop only.
+     */
+    void close() {
+        closed = true;
+        channel = null;
+        discard();
     }
 
     /** Stops writing and releases every queued frame: they were meant for a connection that is gone. */

@@ -119,8 +119,9 @@ public final class WireClient implements AutoCloseable {
         }
         if (!c.queue.offer(frame)) {
             frame.release();
-            p.fail(new PeerUnavailableException(p.what() + " failed: " + outboundQueueLimit
-                    + " requests already wait to be sent (outboundQueueLimit)"));
+            p.fail(new PeerUnavailableException(p.what() + " failed: " + (c.queue.isClosed()
+                    ? "the connection to server " + server + " closed"
+                    : outboundQueueLimit + " requests already wait to be sent (outboundQueueLimit)")));
         } else if (c.failure != null) {
             p.fail(c.failure);
         }
@@ -266,7 +267,7 @@ public final class WireClient implements AutoCloseable {
                 failure = e;
             }
             pending.failAll(p -> p.destination == this, p -> failure);
-            loop.execute(queue::detachAndDiscard);
+            loop.execute(queue::close);
         }
 
         @Override

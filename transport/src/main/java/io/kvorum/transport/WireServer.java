@@ -21,10 +21,13 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -60,6 +63,11 @@ import org.slf4j.LoggerFactory;
 public final class WireServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WireServer.class);
     private static final int MAX_CLIENT_NAME_CHARS = 256;
+    /** Far more than clients need (a pool per application host), far fewer than a process's descriptors. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 4096;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 512;
+    /** Ten minutes: longer than any pause between a pooled client's requests that a pool keeps open for. */
+    public static final long DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
     /** Answers one client request; its result (or failure) goes back to the client. Must not block. */
     @FunctionalInterface
@@ -80,6 +88,10 @@ public final class WireServer implements AutoCloseable {
     private final long handshakeTimeoutMs;
     private final int maxInflightRequests;
     private final int outboundQueueLimit;
+    private final long idleTimeoutMs;
+    private final ConnectionLimiter limiter;
+    private final AtomicLong refusedConnections = new AtomicLong();
+    private final AtomicLong idleClosed = new AtomicLong();
     private final EventLoopGroup group;
     private final ChannelGroup channels;
     private final AtomicLong flushes = new AtomicLong();
@@ -97,6 +109,8 @@ public final class WireServer implements AutoCloseable {
         this.handshakeTimeoutMs = b.handshakeTimeoutMs;
         this.maxInflightRequests = b.maxInflightRequests;
         this.outboundQueueLimit = b.outboundQueueLimit;
+        this.idleTimeoutMs = b.idleTimeoutMs;
+        this.limiter = new ConnectionLimiter(b.maxConnections, b.maxConnectionsPerAddress);
         this.group = new NioEventLoopGroup(b.eventLoopThreads, new DefaultThreadFactory("kvorum-client-server", true));
         this.channels = new DefaultChannelGroup("kvorum-client-server", GlobalEventExecutor.INSTANCE);
     }
@@ -118,9 +132,20 @@ public final class WireServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        InetAddress remote = ch.remoteAddress().getAddress();
+                        String refusal = limiter.tryAcquire(remote);
+                        if (refusal != null) {
+                            refusedConnections.incrementAndGet();
+                            warnings.warn(serverName + " refused a connection from " + ch.remoteAddress() + ": "
+                                    + refusal);
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> limiter.release(remote));
                         channels.add(ch);
                         FrameDecoder decoder = new FrameDecoder(codec, warnings, "client server " + serverName);
-                        ch.pipeline().addLast("frames", decoder).addLast("client", new Connection(decoder));
+                        ch.pipeline().addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
+                                .addLast("frames", decoder).addLast("client", new Connection(decoder));
                     }
                 });
         ChannelFuture bind = b.bind(listenHost, listenPort).awaitUninterruptibly();
@@ -135,6 +160,21 @@ public final class WireServer implements AutoCloseable {
                 passwords.isEmpty() ? "no credentials: every client is accepted" : passwords.size() + " users",
                 codec.maxFrameBytes());
         return this;
+    }
+
+    /** Connections open now, handshake done or not. */
+    public int openConnections() {
+        return limiter.open();
+    }
+
+    /** Connections closed at accept because a connection limit was reached. */
+    public long refusedConnections() {
+        return refusedConnections.get();
+    }
+
+    /** Connections closed for sending nothing within the idle timeout. */
+    public long idleClosedConnections() {
+        return idleClosed.get();
     }
 
     public InetSocketAddress localAddress() {
@@ -190,6 +230,21 @@ public final class WireServer implements AutoCloseable {
                     () -> decoder.reject("no client HELLO within " + handshakeTimeoutMs + " ms"),
                     handshakeTimeoutMs, TimeUnit.MILLISECONDS);
             ctx.fireChannelActive();
+        }
+
+        /**
+         * Closes a connection that sent nothing for the idle timeout and waits for no answer: idle
+         * connections cost a descriptor each, and a real client reconnects on its next request.
+         */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof IdleStateEvent && inflight.get() == 0) {
+                log.debug("{} closes {}, idle for {} ms", serverName, ctx.channel().remoteAddress(), idleTimeoutMs);
+                idleClosed.incrementAndGet();
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(event);
         }
 
         @Override
@@ -281,8 +336,10 @@ public final class WireServer implements AutoCloseable {
             }
             if (!replies.offer(frame)) {
                 frame.release();
-                warnings.warn(serverName + " dropped an answer to client " + client + ": " + outboundQueueLimit
-                        + " frames already queued");
+                if (!replies.isClosed()) { // a closed connection's answers have nowhere to go
+                    warnings.warn(serverName + " dropped an answer to client " + client + ": " + outboundQueueLimit
+                            + " frames already queued");
+                }
             }
             if (inflight.decrementAndGet() <= maxInflightRequests / 2 && readingPaused) {
                 channel.eventLoop().execute(() -> {
@@ -307,7 +364,7 @@ public final class WireServer implements AutoCloseable {
             if (handshakeTimer != null) {
                 handshakeTimer.cancel(false);
             }
-            replies.detachAndDiscard();
+            replies.close();
             ctx.fireChannelInactive();
         }
 
@@ -334,6 +391,9 @@ public final class WireServer implements AutoCloseable {
         private int maxInflightRequests = 1_024;
         private int outboundQueueLimit = 16_384;
         private int eventLoopThreads = BuilderChecks.defaultEventLoopThreads();
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
 
         private Builder(MessageTypes types, RequestHandler handler) {
             this.types = Objects.requireNonNull(types, "types");
@@ -383,6 +443,19 @@ public final class WireServer implements AutoCloseable {
 
         public Builder outboundQueueLimit(int frames) {
             this.outboundQueueLimit = Checks.requirePositive(frames, "outboundQueueLimit");
+            return this;
+        }
+
+        /** The most connections open at once, and from one remote address; past either, one is closed at accept. */
+        public Builder maxConnections(int total, int perAddress) {
+            this.maxConnections = Checks.requirePositive(total, "maxConnections");
+            this.maxConnectionsPerAddress = Checks.requirePositive(perAddress, "maxConnectionsPerAddress");
+            return this;
+        }
+
+        /** A connection that sends nothing for this long is closed; the client reconnects when it next needs to. */
+        public Builder idleTimeoutMs(long ms) {
+            this.idleTimeoutMs = Checks.requirePositive(ms, "idleTimeoutMs");
             return this;
         }
 
