@@ -14,3 +14,18 @@ kvorum_ensure_jar() {
     exit 1
   fi
 }
+
+# Prints the path of DIR/cluster.properties, creating it first with a random cluster.secret:
+# every node a script starts in DIR reads it, so the nodes of one local cluster know each other
+# and a node left running from another cluster (another folder, another secret) cannot join them.
+kvorum_cluster_config() {
+  local dir="$1" file="$1/cluster.properties"
+  mkdir -p "$dir"
+  if [[ ! -f "$file" ]]; then
+    local secret
+    secret="$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+    (umask 077 && printf '# Made by bin/kvorum-cluster for the nodes of this folder.\ncluster.secret=%s\n' \
+      "$secret" > "$file")
+  fi
+  echo "$file"
+}

@@ -12,6 +12,8 @@
 # end) with the default settings, and prints one line per trial, then a summary.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=bin/kvorum-env.sh
+source "$root/bin/kvorum-env.sh"
 kills="${1:-10}"
 pause_seconds="${2:-120}"
 nodes=5
@@ -33,7 +35,8 @@ first_event_ms() {
 seeds=""
 for ((i = 1; i <= nodes; i++)); do seeds+="${seeds:+,}127.0.0.$i:7100"; done
 start_node() {
-  "$root/bin/kvorum-node" --daemon --name "node-$1" --log-dir "$dir/node-$1/logs" "--cluster.seeds=$seeds" \
+  "$root/bin/kvorum-node" --daemon --name "node-$1" --log-dir "$dir/node-$1/logs" \
+    --config "$(kvorum_cluster_config "$dir")" "--cluster.seeds=$seeds" \
     "--node.listen_address=127.0.0.$1" --node.internode_port=7100 --node.client_port=9100 \
     "--node.data_dir=$dir/node-$1/data" > /dev/null
 }

@@ -83,6 +83,7 @@ public final class Node implements AutoCloseable {
     private boolean closed;
 
     private Node(Settings settings) throws Exception {
+        NodeSettings.checkSecret(settings);
         Path dataDir = Path.of(settings.get(NodeSettings.DATA_DIR)).toAbsolutePath();
         Files.createDirectories(dataDir);
         String host = settings.get(NodeSettings.LISTEN_ADDRESS);

@@ -25,8 +25,17 @@ public final class NodeSettings {
             "Name every node of one cluster shares; a node presenting another name is refused.");
 
     public static final Setting<String> CLUSTER_SECRET = Setting.text("cluster.secret", "",
-            "Shared secret nodes prove to each other when connecting (HMAC over a fresh nonce). Empty: nodes"
-                    + " check only the cluster name; set one on any network others can reach.");
+            "Shared secret nodes prove to each other when connecting (HMAC over a fresh nonce; the secret itself"
+                    + " never crosses the wire). Required, the same on every node, at least 16 characters, unless"
+                    + " cluster.insecure=true. bin/kvorum-cluster makes a random one for each local cluster.");
+
+    public static final Setting<Boolean> CLUSTER_INSECURE = Setting.bool("cluster.insecure", false,
+            "Run without cluster.secret: any process that can reach the internode port and knows the cluster"
+                    + " name can then act as a node, writing and reading every record. Only for a cluster on"
+                    + " loopback or an isolated test network.");
+
+    /** Shorter secrets are guessable offline from one recorded handshake. */
+    static final int MIN_SECRET_CHARS = 16;
 
     public static final Setting<String> CLUSTER_SEEDS = Setting.text("cluster.seeds", "127.0.0.1:7100",
             "Internode addresses (host:port, comma-separated) a node contacts first to find the cluster; gossip"
@@ -105,9 +114,27 @@ public final class NodeSettings {
         }
     }
 
+    /**
+     * Refuses to start a node that would accept any peer: no secret, and the operator has not said
+     * cluster.insecure=true in so many words.
+     */
+    static void checkSecret(Settings settings) {
+        String secret = settings.get(CLUSTER_SECRET);
+        if (secret.isEmpty() && !settings.get(CLUSTER_INSECURE)) {
+            throw new IllegalArgumentException(CLUSTER_SECRET.key() + " is empty: this node would accept any peer"
+                    + " that knows the cluster name (expected: the same secret of at least " + MIN_SECRET_CHARS
+                    + " characters on every node, or " + CLUSTER_INSECURE.key() + "=true for a test cluster on an"
+                    + " isolated network)");
+        }
+        if (!secret.isEmpty() && secret.length() < MIN_SECRET_CHARS) {
+            throw new IllegalArgumentException(CLUSTER_SECRET.key() + ": " + secret.length() + " characters (expected:"
+                    + " at least " + MIN_SECRET_CHARS + ")");
+        }
+    }
+
     /** Every key a node accepts: these and the storage engine's. */
     public static List<Setting<?>> all() {
-        List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_SEEDS, LISTEN_ADDRESS,
+        List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_INSECURE, CLUSTER_SEEDS, LISTEN_ADDRESS,
                 INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, CLIENT_MAX_CONNECTIONS,
                 CLIENT_MAX_CONNECTIONS_PER_ADDRESS, CLIENT_IDLE_TIMEOUT_MS, NUM_TOKENS, REPLICATION_FACTOR,
                 MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, GossipOptions.INTERVAL_MS, GossipOptions.HEARTBEAT_INTERVAL_MS,

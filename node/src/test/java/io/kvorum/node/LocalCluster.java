@@ -33,6 +33,14 @@ final class LocalCluster implements AutoCloseable {
     private final int firstAddress;
     private final List<String> extraFlags;
     private final Process[] processes;
+    /** Each test cluster its own secret, as bin/kvorum-cluster gives each of its clusters. */
+    private final String secret = java.util.HexFormat.of().formatHex(randomBytes());
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[16];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return bytes;
+    }
 
     private LocalCluster(Path dir, int founders, int capacity, int firstAddress, List<String> extraFlags) {
         this.dir = dir;
@@ -110,7 +118,7 @@ final class LocalCluster implements AutoCloseable {
                 "-cp", jar.toString(), "io.kvorum.node.NodeMain",
                 "--cluster.seeds=" + seeds, "--node.listen_address=" + host(node),
                 "--node.internode_port=" + INTERNODE_PORT, "--node.client_port=" + CLIENT_PORT,
-                "--node.data_dir=" + nodeDir(node).resolve("data"),
+                "--node.data_dir=" + nodeDir(node).resolve("data"), "--cluster.secret=" + secret,
                 "--storage.memtable_max_bytes=8MiB", "--storage.block_cache_bytes=16MiB",
                 "--node.storage_threads=2"));
         cmd.addAll(this.extraFlags);
