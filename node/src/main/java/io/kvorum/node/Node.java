@@ -122,7 +122,9 @@ public final class Node implements AutoCloseable {
                     .listen(host, settings.get(NodeSettings.INTERNODE_PORT))
                     .clusterName(settings.get(NodeSettings.CLUSTER_NAME))
                     .maxFrameBytes(Math.toIntExact(settings.get(NodeSettings.MAX_FRAME_BYTES)))
-                    .connectTimeoutMs(settings.get(NodeSettings.CONNECT_TIMEOUT_MS));
+                    .connectTimeoutMs(settings.get(NodeSettings.CONNECT_TIMEOUT_MS))
+                    .maxInboundConnections(settings.get(NodeSettings.MAX_INBOUND_CONNECTIONS),
+                            settings.get(NodeSettings.MAX_INBOUND_CONNECTIONS_PER_ADDRESS));
             String secret = settings.get(NodeSettings.CLUSTER_SECRET);
             if (!secret.isEmpty()) {
                 busBuilder.sharedSecret(secret);

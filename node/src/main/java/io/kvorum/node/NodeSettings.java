@@ -3,6 +3,7 @@ package io.kvorum.node;
 import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.gossip.GossipOptions;
 import io.kvorum.streaming.StreamOptions;
+import io.kvorum.transport.NettyMessageBus;
 import io.kvorum.transport.WireServer;
 import io.kvorum.core.Setting;
 import io.kvorum.core.Settings;
@@ -98,6 +99,14 @@ public final class NodeSettings {
                     + " long, with no request waiting for its answer, is closed; the client reconnects on its next"
                     + " request.");
 
+    public static final Setting<Integer> MAX_INBOUND_CONNECTIONS = Setting.integer("transport.max_inbound_connections",
+            NettyMessageBus.DEFAULT_MAX_INBOUND_CONNECTIONS, 1, 1_000_000, "The most connections a node accepts from"
+                    + " other nodes at once; a member needs about one per peer. Past it a new one is closed at accept.");
+
+    public static final Setting<Integer> MAX_INBOUND_CONNECTIONS_PER_ADDRESS = Setting.integer(
+            "transport.max_inbound_connections_per_address", NettyMessageBus.DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS,
+            1, 1_000_000, "The most internode connections one remote address may hold open.");
+
     public static final Setting<Integer> STORAGE_THREADS = Setting.integer("node.storage_threads", 8, 1, 256,
             "Threads that run storage work for requests (reads, local applies, durable waits).");
 
@@ -134,10 +143,11 @@ public final class NodeSettings {
 
     /** Every key a node accepts: these and the storage engine's. */
     public static List<Setting<?>> all() {
-        List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_INSECURE, CLUSTER_SEEDS, LISTEN_ADDRESS,
-                INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, CLIENT_MAX_CONNECTIONS,
+        List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_INSECURE, CLUSTER_SEEDS,
+                LISTEN_ADDRESS, INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, CLIENT_MAX_CONNECTIONS,
                 CLIENT_MAX_CONNECTIONS_PER_ADDRESS, CLIENT_IDLE_TIMEOUT_MS, NUM_TOKENS, REPLICATION_FACTOR,
-                MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, GossipOptions.INTERVAL_MS, GossipOptions.HEARTBEAT_INTERVAL_MS,
+                MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, MAX_INBOUND_CONNECTIONS, MAX_INBOUND_CONNECTIONS_PER_ADDRESS,
+                GossipOptions.INTERVAL_MS, GossipOptions.HEARTBEAT_INTERVAL_MS,
                 GossipOptions.PHI_THRESHOLD, GossipOptions.ACCEPTABLE_PAUSE_MS, GossipOptions.RETIRED_RETENTION_MS,
                 MAX_REQUEST_TIMEOUT_MS, CoordinatorOptions.MAX_SIBLINGS, RING_CHANGE_GRACE_MS));
         all.addAll(StreamOptions.settings());

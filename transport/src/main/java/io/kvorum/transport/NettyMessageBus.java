@@ -32,6 +32,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -118,6 +119,8 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
     private final PendingRequests pending = new PendingRequests();
     private final AtomicLong flushes = new AtomicLong();
     private final RateLimitedLog warnings = RateLimitedLog.standard(log);
+    private final ConnectionLimiter inboundLimiter;
+    private final AtomicLong refusedInbound = new AtomicLong();
     private volatile State state = State.NEW;
     private volatile Channel serverChannel;
     private volatile InetSocketAddress boundAddress;
@@ -137,6 +140,7 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         this.maxBackoffMs = b.maxBackoffMs;
         this.outboundQueueLimit = b.outboundQueueLimit;
         this.maxInflightRequests = b.maxInflightRequests;
+        this.inboundLimiter = new ConnectionLimiter(b.maxInboundConnections, b.maxInboundConnectionsPerAddress);
         this.group = new NioEventLoopGroup(b.eventLoopThreads, new DefaultThreadFactory("kvorum-bus-" + self, true));
         this.selfLoop = group.next();
         this.channels = new DefaultChannelGroup("kvorum-bus-" + self, GlobalEventExecutor.INSTANCE);
@@ -162,6 +166,16 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            InetAddress remote = ch.remoteAddress().getAddress();
+                            String refusal = inboundLimiter.tryAcquire(remote);
+                            if (refusal != null) {
+                                refusedInbound.incrementAndGet();
+                                warnings.warn("node " + self + " refused a connection from " + ch.remoteAddress()
+                                        + ": " + refusal);
+                                ch.close();
+                                return;
+                            }
+                            ch.closeFuture().addListener(f -> inboundLimiter.release(remote));
                             channels.add(ch);
                             FrameDecoder decoder = newDecoder();
                             ch.pipeline().addLast("frames", decoder).addLast("node", NodeChannel.accepted(
@@ -703,6 +717,21 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         return "NettyMessageBus{" + self + " on " + boundAddress + ", " + state + "}";
     }
 
+    /** Room for a cluster of a thousand nodes, each with one link here, and the connections of identifying. */
+    public static final int DEFAULT_MAX_INBOUND_CONNECTIONS = 2048;
+    /** A node opens one link to each peer; many more from one address is a fault or a flood. */
+    public static final int DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS = 64;
+
+    /** Inbound connections closed at accept because a connection limit was reached. */
+    public long refusedInboundConnections() {
+        return refusedInbound.get();
+    }
+
+    /** Inbound connections open now, handshake done or not. */
+    public int openInboundConnections() {
+        return inboundLimiter.open();
+    }
+
     /** Settings of a bus; every one has a default except the node and its message types. */
     public static final class Builder {
         private final NodeId self;
@@ -718,6 +747,8 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         private int outboundQueueLimit = 16_384;
         private int maxInflightRequests = 4_096;
         private int eventLoopThreads = BuilderChecks.defaultEventLoopThreads();
+        private int maxInboundConnections = DEFAULT_MAX_INBOUND_CONNECTIONS;
+        private int maxInboundConnectionsPerAddress = DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS;
         private Clock clock = Clock.system();
         private RandomSource random;
 
@@ -750,6 +781,16 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
 
         public Builder maxFrameBytes(int bytes) {
             this.maxFrameBytes = BuilderChecks.checkMaxFrameBytes(bytes);
+            return this;
+        }
+
+        /**
+         * The most connections accepted from other nodes at once, and from one address; past either a
+         * new one is closed at accept. A member needs one per peer, plus a few while it identifies seeds.
+         */
+        public Builder maxInboundConnections(int total, int perAddress) {
+            this.maxInboundConnections = Checks.requirePositive(total, "maxInboundConnections");
+            this.maxInboundConnectionsPerAddress = Checks.requirePositive(perAddress, "maxInboundConnectionsPerAddress");
             return this;
         }
 
