@@ -18,6 +18,8 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An open SSTable: its filter, index and metadata in memory, its data blocks read on demand
@@ -36,10 +38,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * store's newer view, which holds the table's replacement.
  */
 final class SSTableReader implements TableInfo {
+    private static final Logger log = LoggerFactory.getLogger(SSTableReader.class);
     static final long MAX_CHUNK_BYTES = 1L << 30;
 
     private final Path file;
     private final String name;
+    private final java.util.Set<Integer> damagedBlocks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long generation;
     private final MappedByteBuffer[] chunks;
     private final long[] chunkStarts;
@@ -280,7 +284,23 @@ final class SSTableReader implements TableInfo {
         }
         byte[] bytes = new byte[blockLengths[b]];
         chunks[chunk].get((int) (blockOffsets[b] - chunkStarts[chunk]), bytes, 0, bytes.length);
-        return DataBlock.parse(bytes, 0, bytes.length, name, b, blockOffsets[b]);
+        try {
+            return DataBlock.parse(bytes, 0, bytes.length, name, b, blockOffsets[b]);
+        } catch (CorruptDataException e) {
+            // Once per block, however often its keys are read: an operator must hear of damage
+            // (it is never returned as data), but a hot key must not flood the log.
+            if (damagedBlocks.add(b)) {
+                log.error("Corrupt data block {} of {} at offset {} ({} bytes): {}; reads of its keys fail on this"
+                        + " node until the table is replaced", b, file, blockOffsets[b], blockLengths[b],
+                        e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /** How many of this table's data blocks were found damaged so far. */
+    int damagedBlocks() {
+        return damagedBlocks.size();
     }
 
     /**

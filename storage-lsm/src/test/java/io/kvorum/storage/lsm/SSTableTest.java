@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kvorum.core.Actor;
 import io.kvorum.core.Bytes;
 import io.kvorum.core.CorruptDataException;
+import io.kvorum.core.testing.LogCapture;
 import io.kvorum.core.Dot;
 import io.kvorum.core.Key;
 import io.kvorum.core.NodeId;
@@ -180,6 +181,35 @@ class SSTableTest {
         assertThatThrownBy(() -> collect(reopened.scan(new KeyInterval(null, null))))
                 .isInstanceOf(CorruptDataException.class).hasMessageContaining(file.getFileName().toString());
         reopened.unref();
+    }
+
+    @Test
+    void aDamagedDataBlockIsLoggedOnceWithItsFileAndOffsetHoweverOftenItIsRead() throws IOException {
+        TreeMap<Key, List<Record>> groups = sample();
+        SSTableReader t = write(1, groups);
+        Path file = t.file();
+        t.unref();
+        FileDamage.flipByte(file, layout(file).dataEnd() / 2);
+
+        SSTableReader reopened = SSTableReader.open(file, 1, new BlockCache(1 << 20));
+        try (LogCapture log = new LogCapture(SSTableReader.class.getName())) {
+            int failures = 0;
+            for (int round = 0; round < 3; round++) {
+                for (Key k : groups.keySet()) {
+                    try {
+                        reopened.get(k);
+                    } catch (CorruptDataException e) {
+                        failures++;
+                    }
+                }
+            }
+            assertThat(failures).isGreaterThanOrEqualTo(3);
+            assertThat(reopened.damagedBlocks()).isEqualTo(1);
+            assertThat(log.warnings()).hasSize(1);
+            assertThat(log.warnings().get(0)).contains(file.toString()).contains("at offset").contains("Corrupt data block");
+        } finally {
+            reopened.unref();
+        }
     }
 
     @Test
