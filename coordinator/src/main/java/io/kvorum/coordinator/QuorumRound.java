@@ -1,5 +1,6 @@
 package io.kvorum.coordinator;
 
+import io.kvorum.core.CorruptDataException;
 import io.kvorum.core.KvorumException;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RequestTimeoutException;
@@ -40,6 +41,13 @@ final class QuorumRound<T> {
                 StringBuilder reasons = new StringBuilder();
                 failures.forEach((node, e) -> reasons.append(reasons.length() == 0 ? "" : "; ").append(node)
                         .append(": ").append(e.getMessage()));
+                long corrupt = failures.values().stream().filter(e -> e instanceof CorruptDataException).count();
+                if (corrupt > 0) {
+                    // Not a timeout: retrying will not help until the damaged replicas are restored.
+                    return new CorruptDataException(what + " failed with " + answered + " of " + required
+                            + " required replicas answering: " + corrupt + " hold damaged data (" + reasons + ");"
+                            + " their logs name the damaged files");
+                }
                 return new RequestTimeoutException(what + " failed with " + answered + " of " + required
                         + " required replicas answering (" + reasons + ")"
                         + (write ? "; the write may still have been applied" : ""), required, answered);

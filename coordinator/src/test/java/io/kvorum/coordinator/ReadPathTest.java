@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvorum.coordinator.SimNodes.SimNode;
 import io.kvorum.core.Consistency;
+import io.kvorum.core.CorruptDataException;
 import io.kvorum.core.Key;
 import io.kvorum.core.Record;
 import io.kvorum.core.RequestTimeoutException;
@@ -147,5 +148,25 @@ class ReadPathTest {
                 .hasMessageStartingWith("read failed with 1 of 2 required replicas answering (")
                 .hasMessageContaining(dead.id + ": connection to " + dead.id + " refused")
                 .hasMessageNotContaining("may still have been applied");
+    }
+
+    @Test
+    void aQuorumReadSucceedsPastOneDamagedReplicaAndAnAllReadFailsAsCorruption() {
+        SimNodes sim = SimNodes.start(31, 3, 3);
+        Key key = Key.of("k");
+        sim.await(sim.node(0).coordinator.put(SimNodes.put(key, "v", SimNodes.w(Consistency.ALL, TIMEOUT_MS))));
+        SimNode damaged = sim.node(2);
+        damaged.store.failWith(new CorruptDataException("sstables/3.db: data block 0 at offset 0: checksum mismatch"));
+
+        GetResponse quorum = sim.await(sim.node(0).coordinator.get(SimNodes.get(key,
+                SimNodes.r(Consistency.QUORUM, TIMEOUT_MS))));
+        assertThat(quorum.records()).hasSize(1);
+
+        // Carried across the wire as its own kind, and reported as corruption, not as a timeout.
+        Throwable all = sim.failure(sim.node(0).coordinator.get(SimNodes.get(key,
+                SimNodes.r(Consistency.ALL, TIMEOUT_MS))));
+        assertThat(all).isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("1 hold damaged data")
+                .hasMessageContaining(damaged.id + ": sstables/3.db: data block 0 at offset 0: checksum mismatch");
     }
 }

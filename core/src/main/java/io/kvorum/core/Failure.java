@@ -7,7 +7,8 @@ package io.kvorum.core;
  */
 public record Failure(Kind kind, String message, int required, int responded) implements Message {
 
-    public enum Kind { UNAVAILABLE, TIMEOUT, INVALID_REQUEST, TOO_LARGE, PEER_UNAVAILABLE, STORAGE, INTERNAL }
+    /** Appended only: the wire carries a kind's ordinal. */
+    public enum Kind { UNAVAILABLE, TIMEOUT, INVALID_REQUEST, TOO_LARGE, PEER_UNAVAILABLE, STORAGE, INTERNAL, CORRUPT }
 
     public static Failure of(Throwable t) {
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
@@ -29,6 +30,9 @@ public record Failure(Kind kind, String message, int required, int responded) im
         if (t instanceof IllegalArgumentException) {
             return new Failure(Kind.INVALID_REQUEST, m, 0, 0);
         }
+        if (t instanceof CorruptDataException) {
+            return new Failure(Kind.CORRUPT, m, 0, 0);
+        }
         if (t instanceof KvorumException) {
             return new Failure(Kind.STORAGE, m, 0, 0);
         }
@@ -42,6 +46,7 @@ public record Failure(Kind kind, String message, int required, int responded) im
             case TIMEOUT -> new RequestTimeoutException(message, required, responded);
             case INVALID_REQUEST, TOO_LARGE -> new InvalidRequestException(message);
             case PEER_UNAVAILABLE -> new PeerUnavailableException(message);
+            case CORRUPT -> new CorruptDataException(message);
             case STORAGE, INTERNAL -> new KvorumException(message);
         };
     }
