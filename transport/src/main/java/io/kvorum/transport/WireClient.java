@@ -119,8 +119,10 @@ public final class WireClient implements AutoCloseable {
         }
         if (!c.queue.offer(frame)) {
             frame.release();
-            p.fail(new PeerUnavailableException(p.what() + " failed: " + (c.queue.isClosed()
-                    ? "the connection to server " + server + " closed"
+            // A closed queue belongs to a failed connection: its reason (say, failed authentication)
+            // is the request's too.
+            p.fail(c.failure != null ? c.failure : new PeerUnavailableException(p.what() + " failed: "
+                    + (c.queue.isClosed() ? "the connection to server " + server + " closed"
                     : outboundQueueLimit + " requests already wait to be sent (outboundQueueLimit)")));
         } else if (c.failure != null) {
             p.fail(c.failure);
