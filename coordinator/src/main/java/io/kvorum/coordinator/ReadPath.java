@@ -74,8 +74,7 @@ final class ReadPath {
             key = request.keyObject();
             options = request.options();
             n = options.effectiveN(replicationFactor);
-            checks.checkTimeout(options.timeoutMs());
-            checks.checkKey(key);
+            checks.checkKeyAndTimeout(key, options.timeoutMs());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(RequestChecks.asRequestError(e));
         }

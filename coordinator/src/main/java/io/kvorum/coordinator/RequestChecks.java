@@ -20,15 +20,21 @@ final class RequestChecks {
         this.maxTimeoutMs = options.maxTimeoutMs();
     }
 
+    /** What every read and write must pass before it is placed: its key and its timeout. */
+    void checkKeyAndTimeout(Key key, long timeoutMs) {
+        checkTimeout(timeoutMs);
+        checkKey(key);
+    }
+
     /** A request must not outlive a ring change's grace, which waits this long for it. */
-    void checkTimeout(long timeoutMs) {
+    private void checkTimeout(long timeoutMs) {
         if (timeoutMs > maxTimeoutMs) {
             throw new InvalidRequestException("timeout " + timeoutMs + " ms (expected: at most " + maxTimeoutMs
                     + " ms, this node's request.max_timeout_ms: a request must not outlive a ring change's grace)");
         }
     }
 
-    void checkKey(Key key) {
+    private void checkKey(Key key) {
         if (key.length() == 0) {
             throw new InvalidRequestException("key is empty (expected: 1 to " + limits.maxKeyBytes() + " bytes)");
         }

@@ -97,8 +97,7 @@ final class WritePath {
             key = request.keyObject();
             options = request.options();
             n = options.effectiveN(replicationFactor);
-            checks.checkTimeout(options.timeoutMs());
-            checks.checkKey(key);
+            checks.checkKeyAndTimeout(key, options.timeoutMs());
             if (request.value() != null) {
                 checks.checkValue(key, request.value().length);
             }
