@@ -56,6 +56,8 @@ public final class Coordinator {
         public final LongAdder unavailable = new LongAdder();
         public final LongAdder timeouts = new LongAdder();
         public final LongAdder readRepairs = new LongAdder();
+        /** Repairs not sent because they carried more of a key's records than the sibling limit. */
+        public final LongAdder readRepairsOverLimit = new LongAdder();
     }
 
     /**
@@ -77,7 +79,7 @@ public final class Coordinator {
         Forwarder forwarder = new Forwarder(seams.self(), bus, membership, stats);
         this.reads = new ReadPath(seams, store, membership, options, forwarder, stats);
         this.writes = new WritePath(seams, dots, store, membership, options, forwarder, stats);
-        this.replicaHandlers = new ReplicaHandlers(store, seams.storage());
+        this.replicaHandlers = new ReplicaHandlers(store, seams.storage(), options.maxSiblings());
     }
 
     /** Registers the replica-side and forwarding handlers; call before the bus starts. */

@@ -47,6 +47,7 @@ final class ReadPath {
     private final ReplicaStore store;
     private final Membership membership;
     private final int replicationFactor;
+    private final int maxSiblings;
     private final RequestChecks checks;
     private final Forwarder forwarder;
     private final Coordinator.Stats stats;
@@ -60,6 +61,7 @@ final class ReadPath {
         this.store = store;
         this.membership = membership;
         this.replicationFactor = options.replicationFactor();
+        this.maxSiblings = options.maxSiblings();
         this.checks = new RequestChecks(options);
         this.forwarder = forwarder;
         this.stats = stats;
@@ -117,8 +119,17 @@ final class ReadPath {
         });
     }
 
+    /**
+     * Sends each stale replica what it lacks. A repair carrying more of the key's records than the
+     * sibling limit (replicas that diverged while partitioned) is not sent, since the replica would
+     * refuse it: the replicas stay apart until a client resolves the siblings it read.
+     */
     private void repair(Map<NodeId, List<Record>> replies) {
         ReadRepair.repairs(replies).forEach((replica, records) -> {
+            if (records.size() > maxSiblings) {
+                stats.readRepairsOverLimit.increment();
+                return;
+            }
             stats.readRepairs.increment();
             if (replica.equals(self)) {
                 CompletableFuture.runAsync(() -> store.apply(records, Durability.PERIODIC), storage);

@@ -28,16 +28,14 @@ import io.kvorum.storage.ReplicaStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A client's write or delete, coordinated here: where it goes and how many acknowledgements it
  * needs is the {@link WritePlan}; this class carries the plan out.
  *
  * <p><b>Order.</b> Refused before anything is sent (nothing applied, nothing on the wire) when the
- * request is invalid or the plan is unsatisfiable. Otherwise, under a per-key lock on a storage
+ * request is invalid or the plan is unsatisfiable. Otherwise, one at a time per key on a storage
  * thread: read the local records, take the next dot, make the record with the client's context,
  * apply it locally, and send it with the local records it does not supersede
  * ({@link Causality#survivorsToShip}) to the other up targets. A write that would leave the key
@@ -46,8 +44,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * acknowledgement; success after the plan's required count. The response carries the context
  * after the write.
  *
- * <p><b>Why the lock and the survivors.</b> The next write of the key must see this one's record to
- * ship it, so the read-dot-apply step is serialised per key ({@link KeyLocks}); and a replica must
+ * <p><b>Why the queue and the survivors.</b> The next write of the key must see this one's record to
+ * ship it, so the read-dot-apply step is serialised per key ({@link KeyQueues}, which holds no
+ * thread while a write waits, so a hot key cannot stall the others); and a replica must
  * never hold an actor's later dot without the earlier concurrent record, or a reader there would
  * get a context claiming a record it never saw (DESIGN.md, Data model).
  *
@@ -58,14 +57,13 @@ final class WritePath {
     private final MessageBus bus;
     private final Scheduler scheduler;
     private final Clock clock;
-    private final Executor storage;
     private final DotSource dots;
     private final ReplicaStore store;
     private final Membership membership;
     private final int replicationFactor;
     private final int maxSiblings;
     private final RequestChecks checks;
-    private final KeyLocks locks;
+    private final KeyQueues keyQueues;
     private final Forwarder forwarder;
     private final Coordinator.Stats stats;
 
@@ -75,14 +73,13 @@ final class WritePath {
         this.bus = seams.bus();
         this.scheduler = seams.scheduler();
         this.clock = seams.clock();
-        this.storage = seams.storage();
         this.dots = dots;
         this.store = store;
         this.membership = membership;
         this.replicationFactor = options.replicationFactor();
         this.maxSiblings = options.maxSiblings();
         this.checks = new RequestChecks(options);
-        this.locks = new KeyLocks(options.keyLockStripes());
+        this.keyQueues = new KeyQueues(seams.storage());
         this.forwarder = forwarder;
         this.stats = stats;
     }
@@ -128,8 +125,8 @@ final class WritePath {
         round.settled().thenRun(deadline::cancel);
 
         Durability durability = ReplicaHandlers.durability(options.isDurable());
-        CompletableFuture<List<Record>> written = CompletableFuture.supplyAsync(
-                () -> writeLocally(key, context, request.value(), durability), storage);
+        CompletableFuture<List<Record>> written = keyQueues.submit(key,
+                () -> writeLocally(key, context, request.value(), durability));
         written.whenComplete((shipped, error) -> {
             if (error != null) {
                 round.fail(self, Futures.unwrap(error));
@@ -164,26 +161,20 @@ final class WritePath {
      * not supersede, which is what the other targets are sent. A null value is a delete.
      */
     private List<Record> writeLocally(Key key, VersionVector context, byte[] value, Durability durability) {
-        ReentrantLock lock = locks.of(key);
-        lock.lock();
-        try {
-            List<Record> local = store.read(key);
-            Dot dot = dots.nextDot();
-            Record record = value == null
-                    ? Record.tombstone(key, dot, context, clock.nowMillis())
-                    : Record.value(key, dot, context, clock.nowMillis(), value);
-            List<Record> survivors = Causality.survivorsToShip(local, record);
-            if (survivors.size() + 1 > maxSiblings) {
-                throw new TooManySiblingsException(key, survivors.size(), maxSiblings,
-                        CoordinatorOptions.MAX_SIBLINGS.key());
-            }
-            List<Record> shipped = new ArrayList<>(survivors.size() + 1);
-            shipped.add(record);
-            shipped.addAll(survivors);
-            store.apply(List.of(record), durability);
-            return shipped;
-        } finally {
-            lock.unlock();
+        List<Record> local = store.read(key);
+        Dot dot = dots.nextDot();
+        Record record = value == null
+                ? Record.tombstone(key, dot, context, clock.nowMillis())
+                : Record.value(key, dot, context, clock.nowMillis(), value);
+        List<Record> survivors = Causality.survivorsToShip(local, record);
+        if (survivors.size() + 1 > maxSiblings) {
+            throw new TooManySiblingsException(key, survivors.size(), maxSiblings,
+                    CoordinatorOptions.MAX_SIBLINGS.key());
         }
+        List<Record> shipped = new ArrayList<>(survivors.size() + 1);
+        shipped.add(record);
+        shipped.addAll(survivors);
+        store.apply(List.of(record), durability);
+        return shipped;
     }
 }
