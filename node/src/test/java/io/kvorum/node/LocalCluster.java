@@ -127,9 +127,14 @@ final class LocalCluster implements AutoCloseable {
     }
 
     void startNode(int node) {
+        startNode(node, List.of());
+    }
+
+    /** Starts node {@code node} with {@code flags} after the cluster's own, so they override them. */
+    void startNode(int node, List<String> flags) {
         try {
             Files.createDirectories(nodeDir(node).resolve("logs"));
-            processes[node] = new ProcessBuilder(command(node, List.of()))
+            processes[node] = new ProcessBuilder(command(node, flags))
                     .redirectErrorStream(true)
                     .redirectOutput(nodeDir(node).resolve("logs").resolve("console.out").toFile())
                     .start();
@@ -191,6 +196,15 @@ final class LocalCluster implements AutoCloseable {
     /** Waits until node {@code node}'s process has exited (a decommissioned node stops by itself). */
     void awaitStopped(int node, Duration within) {
         Await.until("node " + (node + 1) + " stops", within, () -> !isRunning(node));
+    }
+
+    /** The lines node {@code node} has written to its console so far. */
+    List<String> consoleLines(int node) {
+        try {
+            return Files.readAllLines(nodeDir(node).resolve("logs").resolve("console.out"));
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     /** kill -9. */
