@@ -56,6 +56,10 @@ public final class Coordinator {
         public final LongAdder unavailable = new LongAdder();
         public final LongAdder timeouts = new LongAdder();
         public final LongAdder readRepairs = new LongAdder();
+        /** Hints this node kept as coordinator for replicas that did not acknowledge a write. */
+        public final LongAdder hintsKept = new LongAdder();
+        /** Hints this node's store refused (a bound) or failed to write. */
+        public final LongAdder hintsRefused = new LongAdder();
         /** Repairs not sent because they carried more of a key's records than the sibling limit. */
         public final LongAdder readRepairsOverLimit = new LongAdder();
     }
@@ -69,17 +73,27 @@ public final class Coordinator {
      */
     public Coordinator(Seams seams, DotSource dots, ReplicaStore store, Membership membership,
                        CoordinatorOptions options) {
+        this(seams, dots, store, membership, options, HintSink.NONE);
+    }
+
+    /**
+     * @param hints where this node keeps writes for replicas that missed them, and the sloppy writes
+     *              it takes as a fallback
+     */
+    public Coordinator(Seams seams, DotSource dots, ReplicaStore store, Membership membership,
+                       CoordinatorOptions options, HintSink hints) {
         Objects.requireNonNull(seams, "seams");
         Objects.requireNonNull(dots, "dots");
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(membership, "membership");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(hints, "hints");
         this.bus = seams.bus();
         this.replicationFactor = options.replicationFactor();
         Forwarder forwarder = new Forwarder(seams.self(), bus, membership, stats);
         this.reads = new ReadPath(seams, store, membership, options, forwarder, stats);
-        this.writes = new WritePath(seams, dots, store, membership, options, forwarder, stats);
-        this.replicaHandlers = new ReplicaHandlers(store, seams.storage(), options.maxSiblings());
+        this.writes = new WritePath(seams, dots, store, membership, options, forwarder, stats, hints);
+        this.replicaHandlers = new ReplicaHandlers(store, seams.storage(), options.maxSiblings(), hints);
     }
 
     /** Registers the replica-side and forwarding handlers; call before the bus starts. */

@@ -1,5 +1,6 @@
 package io.kvorum.coordinator;
 
+import io.kvorum.coordinator.CoordinatorMessages.HintedWrite;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaRead;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaReadResult;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWrite;
@@ -10,6 +11,7 @@ import io.kvorum.core.Record;
 import io.kvorum.core.TooManySiblingsException;
 import io.kvorum.storage.Durability;
 import io.kvorum.storage.ReplicaStore;
+import io.kvorum.storage.StorageException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,16 +37,34 @@ final class ReplicaHandlers {
     private final ReplicaStore store;
     private final Executor storage;
     private final int maxSiblings;
+    private final HintSink hints;
 
-    ReplicaHandlers(ReplicaStore store, Executor storage, int maxSiblings) {
+    ReplicaHandlers(ReplicaStore store, Executor storage, int maxSiblings, HintSink hints) {
         this.store = store;
         this.storage = storage;
         this.maxSiblings = maxSiblings;
+        this.hints = hints;
     }
 
     void register(MessageBus bus) {
         bus.handle(ReplicaWrite.class, (from, m) -> write(m));
         bus.handle(ReplicaRead.class, (from, m) -> read(m));
+        bus.handle(HintedWrite.class, (from, m) -> hint(m));
+    }
+
+    /**
+     * Keeps a sloppy write's records as a hint for the replica this node stands in for; the
+     * acknowledgement counts toward the write's W, so a hint the store refuses is a failure.
+     */
+    CompletableFuture<ReplicaWriteAck> hint(HintedWrite m) {
+        return CompletableFuture.supplyAsync(() -> {
+            checkSiblings(m.records(), maxSiblings);
+            if (!hints.add(m.replica(), m.records(), durability(m.durable()))) {
+                throw new StorageException("this node cannot keep more hints for " + m.replica()
+                        + " (its hint store refused one; see its log)");
+            }
+            return new ReplicaWriteAck();
+        }, storage);
     }
 
     /** Applies the records by union; acknowledged once applied, and fsynced when the write is durable. */

@@ -1,6 +1,7 @@
 package io.kvorum.coordinator;
 
 import io.kvorum.coordinator.CoordinatorMessages.CoordinatePut;
+import io.kvorum.coordinator.CoordinatorMessages.HintedWrite;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWrite;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWriteAck;
 import io.kvorum.core.Causality;
@@ -11,6 +12,7 @@ import io.kvorum.core.Dot;
 import io.kvorum.core.DotSource;
 import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.Key;
+import io.kvorum.core.Message;
 import io.kvorum.core.MessageBus;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.Record;
@@ -27,6 +29,8 @@ import io.kvorum.storage.Durability;
 import io.kvorum.storage.ReplicaStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -66,9 +70,12 @@ final class WritePath {
     private final KeyQueues keyQueues;
     private final Forwarder forwarder;
     private final Coordinator.Stats stats;
+    private final HintSink hints;
+    private final boolean sloppyByDefault;
+    private final Executor storage;
 
     WritePath(Seams seams, DotSource dots, ReplicaStore store, Membership membership, CoordinatorOptions options,
-              Forwarder forwarder, Coordinator.Stats stats) {
+              Forwarder forwarder, Coordinator.Stats stats, HintSink hints) {
         this.self = seams.self();
         this.bus = seams.bus();
         this.scheduler = seams.scheduler();
@@ -82,6 +89,9 @@ final class WritePath {
         this.keyQueues = new KeyQueues(seams.storage());
         this.forwarder = forwarder;
         this.stats = stats;
+        this.hints = hints;
+        this.sloppyByDefault = options.sloppyWrites();
+        this.storage = seams.storage();
     }
 
     /** @param forwarded whether another node forwarded this request here (then it is not forwarded again) */
@@ -107,7 +117,7 @@ final class WritePath {
         }
         String what = request.isDelete() ? "delete" : "write";
         WritePlan plan = WritePlan.of(membership.ring(), membership.pendingRing(), key, n, options.w(), self,
-                membership::isUp);
+                membership::isUp, options.isSloppy(sloppyByDefault));
         if (!plan.isHomeReplica(self)) {
             return forwarder.forward(plan.homeReplicas(), forwarded, new CoordinatePut(request), PutResponse.class,
                     options.timeoutMs(), "write");
@@ -134,9 +144,13 @@ final class WritePath {
             }
             round.reply(self, true);
             ReplicaWrite message = new ReplicaWrite(shipped, options.isDurable());
+            round.settled().thenAccept(acks -> keepHints(plan, acks.keySet(), shipped, durability));
             for (NodeId replica : up) {
                 if (!replica.equals(self)) {
-                    bus.request(replica, message, ReplicaWriteAck.class, timeoutMs).whenComplete((ack, e) -> {
+                    NodeId standsInFor = plan.fallbacks().get(replica);
+                    Message sent = standsInFor == null ? message
+                            : new HintedWrite(shipped, options.isDurable(), standsInFor);
+                    bus.request(replica, sent, ReplicaWriteAck.class, timeoutMs).whenComplete((ack, e) -> {
                         if (e == null) {
                             round.reply(replica, true);
                         } else {
@@ -154,6 +168,43 @@ final class WritePath {
                         && Futures.unwrap(error) instanceof TooManySiblingsException refused
                         ? CompletableFuture.<PutResponse>failedFuture(refused) : acknowledged)
                 .thenCompose(f -> f);
+    }
+
+    /**
+     * Once the write's round has settled, keeps a hint here for each target that did not take it:
+     * down (not sent to), failed or too slow, unless a fallback acknowledged a hint for it. Strict
+     * writes get hints too, so a replica that was down receives the write when it returns
+     * (Cassandra does the same); whatever the hints miss, anti-entropy repairs.
+     */
+    private void keepHints(WritePlan plan, Set<NodeId> acknowledged, List<Record> shipped, Durability durability) {
+        List<NodeId> missed = new ArrayList<>();
+        for (NodeId target : plan.targets()) {
+            if (!target.equals(self) && !acknowledged.contains(target)) {
+                missed.add(target);
+            }
+        }
+        plan.fallbacks().forEach((fallback, replica) -> {
+            if (acknowledged.contains(fallback)) {
+                missed.remove(replica);
+            }
+        });
+        if (missed.isEmpty()) {
+            return;
+        }
+        storage.execute(() -> {
+            for (NodeId target : missed) {
+                try {
+                    if (hints.add(target, shipped, durability)) {
+                        stats.hintsKept.increment();
+                    } else {
+                        stats.hintsRefused.increment();
+                    }
+                } catch (RuntimeException e) {
+                    // The store logs its own failures; the write's outcome is already decided.
+                    stats.hintsRefused.increment();
+                }
+            }
+        });
     }
 
     /**

@@ -3,6 +3,7 @@ package io.kvorum.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kvorum.coordinator.CoordinatorMessages.HintedWrite;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaRead;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWrite;
 import io.kvorum.core.Actor;
@@ -25,9 +26,10 @@ import org.junit.jupiter.api.Test;
 class ReplicaHandlersTest {
     private static final int MAX_SIBLINGS = 3;
     private final RecordingStore store = new RecordingStore();
+    private final RecordingHints hints = new RecordingHints();
     private final List<Runnable> queued = new ArrayList<>();
     private final Executor storage = queued::add;
-    private final ReplicaHandlers handlers = new ReplicaHandlers(store, storage, MAX_SIBLINGS);
+    private final ReplicaHandlers handlers = new ReplicaHandlers(store, storage, MAX_SIBLINGS, hints);
     private final Key key = Key.of("k");
     private final Record record = Record.value(key, new Dot(new Actor(NodeId.random(RandomSource.seeded(1)), 0), 1),
             VersionVector.EMPTY, 0, "v".getBytes(StandardCharsets.UTF_8));
@@ -105,5 +107,20 @@ class ReplicaHandlersTest {
         assertThat(atLimit).isCompleted();
         assertThat(spreadAck).isCompleted();
         assertThat(store.applies()).hasSize(2);
+    }
+
+    @Test
+    void aHintedWriteIsKeptForItsReplicaNotApplied() {
+        NodeId down = NodeId.random(RandomSource.seeded(3));
+        var ack = handlers.hint(new HintedWrite(List.of(record), true, down));
+        runStorage();
+        assertThat(ack).isCompleted();
+        assertThat(hints.of(down)).containsExactly(new RecordingHints.Hint(List.of(record), Durability.DURABLE));
+        assertThat(store.applies()).isEmpty();
+
+        hints.refusing = true;
+        var refused = handlers.hint(new HintedWrite(List.of(record), false, down));
+        runStorage();
+        assertThatThrownBy(refused::join).hasMessageContaining("cannot keep more hints for " + down);
     }
 }

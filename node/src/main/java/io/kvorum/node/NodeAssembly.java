@@ -68,7 +68,8 @@ public final class NodeAssembly {
             int replicationFactor = settings.get(NodeSettings.REPLICATION_FACTOR);
             CoordinatorOptions coordinator = CoordinatorOptions.of(replicationFactor, limits,
                     settings.get(NodeSettings.MAX_REQUEST_TIMEOUT_MS))
-                    .withMaxSiblings(settings.get(CoordinatorOptions.MAX_SIBLINGS));
+                    .withMaxSiblings(settings.get(CoordinatorOptions.MAX_SIBLINGS))
+                    .withSloppyWrites(settings.get(CoordinatorOptions.SLOPPY_WRITES));
             return new Options(coordinator, StreamOptions.fromSettings(settings),
                     new RingChanges.Options(replicationFactor, settings.get(NodeSettings.NUM_TOKENS),
                             settings.get(NodeSettings.RING_CHANGE_GRACE_MS), RingChanges.Options.DEFAULT_SETTLE_TIMEOUT_MS,

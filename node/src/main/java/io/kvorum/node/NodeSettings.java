@@ -149,7 +149,8 @@ public final class NodeSettings {
                 MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, MAX_INBOUND_CONNECTIONS, MAX_INBOUND_CONNECTIONS_PER_ADDRESS,
                 GossipOptions.INTERVAL_MS, GossipOptions.HEARTBEAT_INTERVAL_MS,
                 GossipOptions.PHI_THRESHOLD, GossipOptions.ACCEPTABLE_PAUSE_MS, GossipOptions.RETIRED_RETENTION_MS,
-                MAX_REQUEST_TIMEOUT_MS, CoordinatorOptions.MAX_SIBLINGS, RING_CHANGE_GRACE_MS));
+                MAX_REQUEST_TIMEOUT_MS, CoordinatorOptions.MAX_SIBLINGS, CoordinatorOptions.SLOPPY_WRITES,
+                RING_CHANGE_GRACE_MS));
         all.addAll(StreamOptions.settings());
         all.addAll(LsmSettings.ALL);
         return all;
