@@ -10,6 +10,8 @@ import io.kvorum.core.ReadOptions;
 import io.kvorum.core.RequestTimeoutException;
 import io.kvorum.core.UnavailableException;
 import io.kvorum.core.WriteOptions;
+import io.kvorum.core.NodeId;
+import io.kvorum.core.protocol.AdminMessages.ReplicaReadRequest;
 import io.kvorum.core.protocol.GetRequest;
 import io.kvorum.core.protocol.GetResponse;
 import io.kvorum.core.protocol.PutRequest;
@@ -146,6 +148,22 @@ public final class KvorumClient implements AutoCloseable {
         return router.send(key, GetRequest.of(key, options), GetResponse.class, options.timeoutMs(),
                         "get of key '" + key + "'", false)
                 .thenApply(response -> GetResult.of(key, response.records()));
+    }
+
+    /**
+     * Exactly what {@code replica} stores of {@code key}, read there directly: no quorum, no read
+     * repair, the replica's own records (siblings and tombstones' absence as it has them). For
+     * debugging and experiments, to see what each replica holds; on a node with client users it
+     * needs role admin.
+     */
+    public GetResult getFromReplica(String key, NodeId replica, Duration timeout) {
+        Key k = Key.of(utf8(Objects.requireNonNull(key, "key")));
+        Objects.requireNonNull(replica, "replica");
+        ensureOpen();
+        checkKey(k);
+        return Router.join(router.send(k, new ReplicaReadRequest(k.toByteArray(), replica.value(), timeout.toMillis()),
+                        GetResponse.class, timeout.toMillis(), "read of key '" + key + "' on replica " + replica, false)
+                .thenApply(response -> GetResult.of(k, response.records())));
     }
 
     // ----------------------------------------------------------------------------------- writes

@@ -2,6 +2,10 @@ package io.kvorum.coordinator;
 
 import io.kvorum.coordinator.CoordinatorMessages.CoordinateGet;
 import io.kvorum.coordinator.CoordinatorMessages.CoordinatePut;
+import io.kvorum.coordinator.CoordinatorMessages.ReplicaRead;
+import io.kvorum.coordinator.CoordinatorMessages.ReplicaReadResult;
+import io.kvorum.core.Key;
+import io.kvorum.core.NodeId;
 import io.kvorum.core.DotSource;
 import io.kvorum.core.MessageBus;
 import io.kvorum.core.RequestTimeoutException;
@@ -114,6 +118,17 @@ public final class Coordinator {
     /** A client's read. */
     public CompletableFuture<GetResponse> get(GetRequest request) {
         return reads.get(request, false);
+    }
+
+    /**
+     * What {@code replica} stores of {@code key}, read directly, without a quorum or read repair:
+     * for operators and experiments that need to see each replica's own records.
+     */
+    public CompletableFuture<GetResponse> readReplica(NodeId replica, Key key, long timeoutMs) {
+        CompletableFuture<ReplicaReadResult> result = replica.equals(bus.self())
+                ? replicaHandlers.read(new ReplicaRead(key))
+                : bus.request(replica, new ReplicaRead(key), ReplicaReadResult.class, timeoutMs);
+        return result.thenApply(r -> new GetResponse(r.records()));
     }
 
     /** A client's write or delete. */
