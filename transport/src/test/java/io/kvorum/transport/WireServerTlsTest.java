@@ -122,6 +122,21 @@ class WireServerTlsTest {
     }
 
     @Test
+    void aProbeThatConnectsAndClosesLeavesNoWarning() throws Exception {
+        // Health checks and port probes open TCP connections and close them without a byte.
+        WireServer server = server(TlsFixtures.node(0).build());
+        for (int i = 0; i < 5; i++) {
+            try (Socket s = new Socket(server.localAddress().getAddress(), server.localAddress().getPort())) {
+                s.setSoLinger(true, 0);
+            }
+        }
+        Await.until("the probes' connections closed", Duration.ofSeconds(5), () -> server.openConnections() == 0);
+        WireClient tls = client(server, TlsFixtures.clusterClient().build(), 5_000);
+        assertThat(await(tls.request(new Ping("after probes"), Pong.class, WAIT_MS)).text()).endsWith("probes");
+        assertThat(logs.warnings()).isEmpty();
+    }
+
+    @Test
     void aTlsClientOfAPlaintextServerFailsAtOnceSayingTheServerDoesNotSpeakTls() {
         WireServer server = server(null);
         WireClient client = client(server, TlsFixtures.clusterClient().build(), 5_000);
