@@ -286,7 +286,9 @@ public final class TlsConfig {
                 checkValidity(name + ".certificate", certificate, own);
             }
             TrustManagerFactory trust = null;
-            String trustSource = "the JDK's default certificate authorities";
+            // Without a truststore only connections this end makes check certificates: say so.
+            String trustSource = "the JDK's default certificate authorities"
+                    + (keys != null ? " for connections it makes" : "");
             if (trustStore != null) {
                 trust = trustManagers(TlsFiles.loadTrustStore(name + ".truststore", trustStore,
                         name + ".truststore_password", trustStorePassword));
