@@ -17,6 +17,7 @@ import io.kvorum.core.protocol.GetResponse;
 import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.core.protocol.PutResponse;
 import io.kvorum.core.protocol.RingResponse;
+import io.kvorum.transport.TlsConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,7 +87,7 @@ public final class KvorumClient implements AutoCloseable {
 
     private KvorumClient(Builder b, List<Address> seeds) {
         this.requestTimeoutMs = b.requestTimeoutMs;
-        this.connections = new Connections(Clock.system(), b.clientName, b.user, b.password, b.connectTimeoutMs,
+        this.connections = new Connections(Clock.system(), b.clientName, b.user, b.password, b.connectTimeoutMs, b.tls,
                 b.ioThreads);
         this.router = new Router(seeds, connections, Clock.system(), b.connectTimeoutMs + b.requestTimeoutMs);
     }
@@ -357,6 +358,7 @@ public final class KvorumClient implements AutoCloseable {
         private long connectTimeoutMs = 1_000;
         private long ringRefreshPeriodMs = 30_000;
         private int ioThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+        private TlsConfig tls;
 
         private Builder() {
         }
@@ -416,6 +418,23 @@ public final class KvorumClient implements AutoCloseable {
         public Builder ioThreads(int threads) {
             Checks.require(threads >= 1 && threads <= 64, "ioThreads", threads, "1..64");
             this.ioThreads = threads;
+            return this;
+        }
+
+        /**
+         * Talks to every node over TLS, for a cluster whose nodes have {@code client.tls.enabled}.
+         * The configuration says which certificates to trust (default: the JDK's certificate
+         * authorities) and whether to check that a node's certificate names the address the client
+         * dials, as it should for production:
+         * <pre>{@code
+         * KvorumClient.builder().seeds("10.0.0.1:9100")
+         *         .tls(TlsConfig.builder("tls").trustStore(Path.of("truststore.p12"), password)
+         *                 .verifyHostname(true).build())
+         *         .build();
+         * }</pre>
+         */
+        public Builder tls(TlsConfig config) {
+            this.tls = Objects.requireNonNull(config, "config");
             return this;
         }
 
