@@ -3,6 +3,7 @@ package io.kvorum.client;
 import io.kvorum.core.Clock;
 import io.kvorum.core.MessageTypes;
 import io.kvorum.core.protocol.ClientMessages;
+import io.kvorum.transport.ClientCredentials;
 import io.kvorum.transport.WireClient;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -38,19 +39,18 @@ final class Connections implements AutoCloseable {
     private final MessageTypes types = ClientMessages.types();
     private final Clock clock;
     private final String clientName;
-    private final String user;
-    private final String password;
+    /** Shared by every connection, so the password's key is derived once for all nodes; null without. */
+    private final ClientCredentials credentials;
     private final long connectTimeoutMs;
     private final EventLoopGroup group;
     private final Map<Address, WireClient> clients = new HashMap<>();
     private final ConcurrentHashMap<Address, Long> unreachableUntilNanos = new ConcurrentHashMap<>();
     private boolean closed;
 
-    Connections(Clock clock, String clientName, String user, String password, long connectTimeoutMs, int threads) {
+    Connections(Clock clock, String clientName, ClientCredentials credentials, long connectTimeoutMs, int threads) {
         this.clock = clock;
         this.clientName = clientName;
-        this.user = user;
-        this.password = password;
+        this.credentials = credentials;
         this.connectTimeoutMs = connectTimeoutMs;
         this.group = new NioEventLoopGroup(threads, new DefaultThreadFactory("kvorum-client", true));
     }
@@ -71,8 +71,8 @@ final class Connections implements AutoCloseable {
                     .clientName(clientName)
                     .connectTimeoutMs(connectTimeoutMs)
                     .eventLoopGroup(group);
-            if (user != null) {
-                b.credentials(user, password);
+            if (credentials != null) {
+                b.credentials(credentials);
             }
             c = b.build();
             clients.put(address, c);
