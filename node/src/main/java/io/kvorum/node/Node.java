@@ -84,6 +84,7 @@ public final class Node implements AutoCloseable {
 
     private Node(Settings settings) throws Exception {
         NodeSettings.checkSecret(settings);
+        ClientAccess clientAccess = ClientAccess.fromSettings(settings);
         Path dataDir = Path.of(settings.get(NodeSettings.DATA_DIR)).toAbsolutePath();
         Files.createDirectories(dataDir);
         String host = settings.get(NodeSettings.LISTEN_ADDRESS);
@@ -180,8 +181,10 @@ public final class Node implements AutoCloseable {
 
             clientServer = WireServer.builder(ClientMessages.types(),
                             new ClientService(coordinator, membership, new AdminService(membership, ringChanges,
-                                    streamer, replicationFactor, () -> retired.complete(null), store, storageThreads)))
+                                    streamer, replicationFactor, () -> retired.complete(null), store, storageThreads),
+                                    clientAccess))
                     .listen(host, clientPort)
+                    .users(clientAccess.credentials())
                     .serverName("kvorum node " + identity.nodeId())
                     .maxFrameBytes(Math.toIntExact(settings.get(NodeSettings.MAX_FRAME_BYTES)))
                     .maxConnections(settings.get(NodeSettings.CLIENT_MAX_CONNECTIONS),
