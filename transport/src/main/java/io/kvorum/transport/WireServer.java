@@ -242,10 +242,13 @@ public final class WireServer implements AutoCloseable {
         /**
          * Closes a connection that sent nothing for the idle timeout and waits for no answer: idle
          * connections cost a descriptor each, and a real client reconnects on its next request.
+         * A connection still in its handshake is the handshake timeout's to close: a client slow to
+         * send its hello (a cold JVM, a PBKDF2 derivation) is not idle, and closing it then broke
+         * pipelined requests with a bare "broken pipe".
          */
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event instanceof IdleStateEvent && inflight.get() == 0) {
+            if (event instanceof IdleStateEvent && inflight.get() == 0 && client != null) {
                 log.debug("{} closes {}, idle for {} ms", serverName, ctx.channel().remoteAddress(), idleTimeoutMs);
                 idleClosed.incrementAndGet();
                 ctx.close();
