@@ -2,6 +2,7 @@ package io.kvorum.client;
 
 import io.kvorum.core.NodeId;
 import io.kvorum.core.PeerUnavailableException;
+import io.kvorum.core.UnauthorizedException;
 import io.kvorum.core.protocol.AdminMessages.AdminResponse;
 import io.kvorum.core.protocol.AdminMessages.CleanupRequest;
 import io.kvorum.core.protocol.AdminMessages.DecommissionRequest;
@@ -29,12 +30,13 @@ public final class AdminClient implements AutoCloseable {
     }
 
     /**
-     * Connects to the node at {@code host:port}.
+     * Connects to the node at {@code host:port} without credentials.
      *
      * @throws PeerUnavailableException naming the address when the node cannot be reached
+     * @throws UnauthorizedException when the node requires credentials
      */
     public static AdminClient connect(String hostPort, Duration connectTimeout) {
-        return connect(hostPort, connectTimeout, null);
+        return connect(hostPort, connectTimeout, null, null, null);
     }
 
     /**
@@ -44,16 +46,40 @@ public final class AdminClient implements AutoCloseable {
      * @throws PeerUnavailableException naming the address when the node cannot be reached
      */
     public static AdminClient connect(String hostPort, Duration connectTimeout, TlsConfig tls) {
+        return connect(hostPort, connectTimeout, null, null, tls);
+    }
+
+    /**
+     * Connects to the node at {@code host:port} as {@code user} (null: without credentials). Most
+     * operations need a user of role admin; status and ring changes refused to a data user fail
+     * with {@link UnauthorizedException}.
+     *
+     * @throws PeerUnavailableException naming the address when the node cannot be reached
+     * @throws UnauthorizedException when the node refuses the credentials
+     */
+    public static AdminClient connect(String hostPort, Duration connectTimeout, String user, String password) {
+        return connect(hostPort, connectTimeout, user, password, null);
+    }
+
+    /** As {@link #connect(String, Duration, String, String)}, over TLS when {@code tls} is not null. */
+    public static AdminClient connect(String hostPort, Duration connectTimeout, String user, String password,
+                                      TlsConfig tls) {
         Address address = Address.parse(hostPort);
         WireClient.Builder b = WireClient.builder(address.socketAddress(), ClientMessages.types())
                 .clientName("kvorum-admin").connectTimeoutMs(connectTimeout.toMillis());
+        if (user != null) {
+            b.credentials(user, password);
+        }
         if (tls != null) {
             b.tls(tls);
         }
-        WireClient wire = b.build();
-        AdminClient client = new AdminClient(wire, hostPort);
+        AdminClient client = new AdminClient(b.build(), hostPort);
         try {
+            // The ring is open to every role: this checks the node is there and takes the credentials.
             client.ring(connectTimeout.plusSeconds(1));
+        } catch (UnauthorizedException e) {
+            client.close();
+            throw e;
         } catch (RuntimeException e) {
             client.close();
             throw new PeerUnavailableException("cannot reach a Kvorum node at " + hostPort + ": "

@@ -3,6 +3,7 @@ package io.kvorum.client;
 import io.kvorum.core.Clock;
 import io.kvorum.core.MessageTypes;
 import io.kvorum.core.protocol.ClientMessages;
+import io.kvorum.transport.ClientCredentials;
 import io.kvorum.transport.TlsConfig;
 import io.kvorum.transport.WireClient;
 import io.netty.channel.EventLoopGroup;
@@ -39,8 +40,8 @@ final class Connections implements AutoCloseable {
     private final MessageTypes types = ClientMessages.types();
     private final Clock clock;
     private final String clientName;
-    private final String user;
-    private final String password;
+    /** Shared by every connection, so the password's key is derived once for all nodes; null without. */
+    private final ClientCredentials credentials;
     private final long connectTimeoutMs;
     private final TlsConfig tls;
     private final EventLoopGroup group;
@@ -49,12 +50,11 @@ final class Connections implements AutoCloseable {
     private boolean closed;
 
     /** @param tls TLS for every connection, or null for plaintext */
-    Connections(Clock clock, String clientName, String user, String password, long connectTimeoutMs, TlsConfig tls,
+    Connections(Clock clock, String clientName, ClientCredentials credentials, long connectTimeoutMs, TlsConfig tls,
             int threads) {
         this.clock = clock;
         this.clientName = clientName;
-        this.user = user;
-        this.password = password;
+        this.credentials = credentials;
         this.connectTimeoutMs = connectTimeoutMs;
         this.tls = tls;
         this.group = new NioEventLoopGroup(threads, new DefaultThreadFactory("kvorum-client", true));
@@ -76,8 +76,8 @@ final class Connections implements AutoCloseable {
                     .clientName(clientName)
                     .connectTimeoutMs(connectTimeoutMs)
                     .eventLoopGroup(group);
-            if (user != null) {
-                b.credentials(user, password);
+            if (credentials != null) {
+                b.credentials(credentials);
             }
             if (tls != null) {
                 b.tls(tls);

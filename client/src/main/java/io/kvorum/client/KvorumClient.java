@@ -17,6 +17,7 @@ import io.kvorum.core.protocol.GetResponse;
 import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.core.protocol.PutResponse;
 import io.kvorum.core.protocol.RingResponse;
+import io.kvorum.transport.ClientCredentials;
 import io.kvorum.transport.TlsConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -64,6 +65,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       out may have been applied</em>, on some replicas or all: read the key to find out, and
  *       retry with the read's context, which is always safe.
  *   <li>{@link PeerUnavailableException}: no node could be reached at all.
+ *   <li>{@link io.kvorum.core.UnauthorizedException}: the node refused the credentials, or the
+ *       user's role does not allow the request; not retried elsewhere.
  * </ul>
  * Asynchronous methods complete their future with these exceptions; synchronous ones throw them.
  * A null argument throws {@link NullPointerException}, a malformed one
@@ -87,7 +90,7 @@ public final class KvorumClient implements AutoCloseable {
 
     private KvorumClient(Builder b, List<Address> seeds) {
         this.requestTimeoutMs = b.requestTimeoutMs;
-        this.connections = new Connections(Clock.system(), b.clientName, b.user, b.password, b.connectTimeoutMs, b.tls,
+        this.connections = new Connections(Clock.system(), b.clientName, b.credentials, b.connectTimeoutMs, b.tls,
                 b.ioThreads);
         this.router = new Router(seeds, connections, Clock.system(), b.connectTimeoutMs + b.requestTimeoutMs);
     }
@@ -352,8 +355,7 @@ public final class KvorumClient implements AutoCloseable {
     public static final class Builder {
         private final List<String> seeds = new ArrayList<>();
         private String clientName = "kvorum-java";
-        private String user;
-        private String password;
+        private ClientCredentials credentials;
         private long requestTimeoutMs = ReadOptions.DEFAULT_TIMEOUT_MS;
         private long connectTimeoutMs = 1_000;
         private long ringRefreshPeriodMs = 30_000;
@@ -383,12 +385,13 @@ public final class KvorumClient implements AutoCloseable {
             return this;
         }
 
-        /** Authenticates as {@code user}; the password is proven with an HMAC and never sent. */
+        /**
+         * Authenticates as {@code user} on nodes that require it. The password is never sent: the
+         * client proves it (SCRAM-SHA-256) with a key derived once per client and reused for every
+         * connection. A refusal fails requests with {@link io.kvorum.core.UnauthorizedException}.
+         */
         public Builder credentials(String user, String password) {
-            Checks.require(user != null && !user.isEmpty(), "user", user, "a non-empty name");
-            Checks.require(password != null && !password.isEmpty(), "password", "\"\"", "non-empty");
-            this.user = user;
-            this.password = password;
+            this.credentials = new ClientCredentials(user, password);
             return this;
         }
 

@@ -18,7 +18,9 @@ import io.kvorum.core.protocol.RingRequest;
 import io.kvorum.core.protocol.RingResponse;
 import io.kvorum.ring.Ring;
 import io.kvorum.ring.TokenAllocator;
+import io.kvorum.transport.StoredCredential;
 import io.kvorum.transport.WireServer;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -47,10 +49,17 @@ public final class FakeCluster implements AutoCloseable {
         this(size, Map.of());
     }
 
-    /** A cluster whose nodes accept only these users (none: every client). */
-    public FakeCluster(int size, Map<String, String> credentials) {
+    /**
+     * A cluster whose nodes accept only these users and passwords (none: every client). Every node
+     * holds the same stored keys, as nodes sharing one users file do; hashed with the fewest
+     * iterations allowed, to keep tests quick.
+     */
+    public FakeCluster(int size, Map<String, String> passwords) {
+        Map<String, StoredCredential> users = new HashMap<>();
+        passwords.forEach((user, password) -> users.put(user, StoredCredential.create(password,
+                StoredCredential.MIN_ITERATIONS, new SecureRandom())));
         for (int i = 0; i < size; i++) {
-            nodes.add(new Node(i, size, credentials));
+            nodes.add(new Node(i, size, users));
         }
     }
 
@@ -116,14 +125,14 @@ public final class FakeCluster implements AutoCloseable {
         private volatile boolean reportedUp = true;
         private volatile Function<Message, CompletableFuture<? extends Message>> override;
 
-        Node(int index, int size, Map<String, String> credentials) {
+        Node(int index, int size, Map<String, StoredCredential> users) {
             this.id = new NodeId(index + 1L);
             this.actor = new Actor(id, 0);
             this.tokens = TokenAllocator.evenTokens(index, size, TOKENS_PER_NODE);
             this.server = WireServer.builder(ClientMessages.types(), (client, request) -> handle(request))
                     .serverName("fake node " + id)
                     .eventLoopThreads(1)
-                    .credentials(credentials)
+                    .users(users)
                     .build()
                     .start();
             this.port = server.localAddress().getPort();

@@ -7,6 +7,7 @@ import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.PeerUnavailableException;
 import io.kvorum.core.ReadOptions;
 import io.kvorum.core.RequestTimeoutException;
+import io.kvorum.core.UnauthorizedException;
 import io.kvorum.core.UnavailableException;
 import io.kvorum.core.WriteOptions;
 import io.kvorum.core.protocol.GetRequest;
@@ -250,7 +251,7 @@ class KvorumClientTest {
             assertThat(kv.get("k").valueAsString()).isEqualTo("v");
 
             assertThatThrownBy(() -> connect(KvorumClient.builder().seeds(secured.seeds())
-                    .credentials("app", "wrong"))).isInstanceOf(InvalidRequestException.class)
+                    .credentials("app", "wrong"))).isInstanceOf(UnauthorizedException.class)
                     .hasMessageContaining("authentication failed for user 'app'");
             assertThat(secured.node(1).ringRequests()).isZero();
         }

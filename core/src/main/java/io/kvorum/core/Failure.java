@@ -8,7 +8,7 @@ package io.kvorum.core;
 public record Failure(Kind kind, String message, int required, int responded) implements Message {
 
     /** Appended only: the wire carries a kind's ordinal. */
-    public enum Kind { UNAVAILABLE, TIMEOUT, INVALID_REQUEST, TOO_LARGE, PEER_UNAVAILABLE, STORAGE, INTERNAL, CORRUPT }
+    public enum Kind { UNAVAILABLE, TIMEOUT, INVALID_REQUEST, TOO_LARGE, PEER_UNAVAILABLE, STORAGE, INTERNAL, CORRUPT, UNAUTHORIZED }
 
     public static Failure of(Throwable t) {
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
@@ -33,6 +33,9 @@ public record Failure(Kind kind, String message, int required, int responded) im
         if (t instanceof CorruptDataException) {
             return new Failure(Kind.CORRUPT, m, 0, 0);
         }
+        if (t instanceof UnauthorizedException) {
+            return new Failure(Kind.UNAUTHORIZED, m, 0, 0);
+        }
         if (t instanceof KvorumException) {
             return new Failure(Kind.STORAGE, m, 0, 0);
         }
@@ -47,6 +50,7 @@ public record Failure(Kind kind, String message, int required, int responded) im
             case INVALID_REQUEST, TOO_LARGE -> new InvalidRequestException(message);
             case PEER_UNAVAILABLE -> new PeerUnavailableException(message);
             case CORRUPT -> new CorruptDataException(message);
+            case UNAUTHORIZED -> new UnauthorizedException(message);
             case STORAGE, INTERNAL -> new KvorumException(message);
         };
     }

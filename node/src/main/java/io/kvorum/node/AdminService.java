@@ -44,9 +44,8 @@ final class AdminService {
     private final ReplicaStore store;
     private final Executor storageThreads;
 
-    private final Object cleanupLock = new Object();
-    /** The cleanup under way, which later requests join; null when none runs. */
-    private CompletableFuture<AdminResponse> runningCleanup;
+    /** The cleanup under way, which later requests join. */
+    private final SingleFlight<AdminResponse> cleanups = new SingleFlight<>();
 
     AdminService(GossipMembership membership, RingChanges ringChanges, RangeStreamer streamer, int replicationFactor,
                  Runnable onRetired, ReplicaStore store, Executor storageThreads) {
@@ -91,21 +90,7 @@ final class AdminService {
      * stopped. The joined answer is the running cleanup's, which drops the same ranges.
      */
     private CompletableFuture<AdminResponse> cleanup() {
-        synchronized (cleanupLock) {
-            if (runningCleanup != null) {
-                return runningCleanup;
-            }
-            CompletableFuture<AdminResponse> started = startCleanup();
-            if (!started.isDone()) {
-                runningCleanup = started;
-                started.whenComplete((r, e) -> {
-                    synchronized (cleanupLock) {
-                        runningCleanup = null;
-                    }
-                });
-            }
-            return started;
-        }
+        return cleanups.run(this::startCleanup);
     }
 
     private CompletableFuture<AdminResponse> startCleanup() {

@@ -4,6 +4,7 @@ import io.kvorum.coordinator.Coordinator;
 import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.Message;
 import io.kvorum.core.NodeId;
+import io.kvorum.core.UnauthorizedException;
 import io.kvorum.core.UnavailableException;
 import io.kvorum.core.Key;
 import io.kvorum.core.protocol.AdminMessages.ReplicaReadRequest;
@@ -24,21 +25,29 @@ import java.util.concurrent.CompletionStage;
 /**
  * What the node's client port answers: reads and writes go to the coordinator, ring requests get
  * the members, their client addresses and tokens for token-aware clients. Until the node knows a
- * ring (from its saved copy or from gossip) requests are refused rather than placed nowhere.
+ * ring (from its saved copy or from gossip) requests are refused rather than placed nowhere. Each
+ * request is first checked against its user's role ({@link ClientAccess}); a refusal is an
+ * {@link io.kvorum.core.UnauthorizedException} and nothing of the request runs.
  */
 final class ClientService implements WireServer.RequestHandler {
     private final Coordinator coordinator;
     private final GossipMembership membership;
     private final AdminService admin;
+    private final ClientAccess access;
 
-    ClientService(Coordinator coordinator, GossipMembership membership, AdminService admin) {
+    ClientService(Coordinator coordinator, GossipMembership membership, AdminService admin, ClientAccess access) {
         this.coordinator = coordinator;
         this.membership = membership;
         this.admin = admin;
+        this.access = access;
     }
 
     @Override
     public CompletionStage<? extends Message> onRequest(WireServer.ClientInfo client, Message request) {
+        UnauthorizedException refusal = access.refusal(client, request);
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(refusal);
+        }
         if (request instanceof RingRequest) {
             return CompletableFuture.completedFuture(ring());
         }

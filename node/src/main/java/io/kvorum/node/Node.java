@@ -85,9 +85,10 @@ public final class Node implements AutoCloseable {
 
     private Node(Settings settings) throws Exception {
         NodeSettings.checkSecret(settings);
-        // Read before anything touches the data directory: a key file that cannot be used stops the start.
+        // Read before anything touches the data directory: a key or users file that cannot be used stops the start.
         TlsConfig internodeTls = TlsSettings.internode(settings);
         TlsConfig clientTls = TlsSettings.clientPort(settings);
+        ClientAccess clientAccess = ClientAccess.fromSettings(settings);
         Path dataDir = Path.of(settings.get(NodeSettings.DATA_DIR)).toAbsolutePath();
         Files.createDirectories(dataDir);
         String host = settings.get(NodeSettings.LISTEN_ADDRESS);
@@ -187,8 +188,10 @@ public final class Node implements AutoCloseable {
 
             WireServer.Builder clientServerBuilder = WireServer.builder(ClientMessages.types(),
                             new ClientService(coordinator, membership, new AdminService(membership, ringChanges,
-                                    streamer, replicationFactor, () -> retired.complete(null), store, storageThreads)))
+                                    streamer, replicationFactor, () -> retired.complete(null), store, storageThreads),
+                                    clientAccess))
                     .listen(host, clientPort)
+                    .users(clientAccess.credentials())
                     .serverName("kvorum node " + identity.nodeId())
                     .maxFrameBytes(Math.toIntExact(settings.get(NodeSettings.MAX_FRAME_BYTES)))
                     .maxConnections(settings.get(NodeSettings.CLIENT_MAX_CONNECTIONS),

@@ -99,6 +99,13 @@ public final class NodeSettings {
                     + " long, with no request waiting for its answer, is closed; the client reconnects on its next"
                     + " request.");
 
+    public static final Setting<String> CLIENT_USERS_FILE = Setting.text("client.users_file", "",
+            "File of the users a client must authenticate as, one per line (user:role:scram-sha-256:iterations:salt:"
+                    + "storedkey, made by 'kvorum-admin hash-password'; # starts a comment). Role data may get, put,"
+                    + " delete and read the ring; role admin may do everything, status and ring changes included. The"
+                    + " file holds salted keys, not passwords: a copy of it logs nobody in. Read at start. Empty: no"
+                    + " authentication, every client may do everything (the node logs a warning); fine on loopback.");
+
     public static final Setting<Integer> MAX_INBOUND_CONNECTIONS = Setting.integer("transport.max_inbound_connections",
             NettyMessageBus.DEFAULT_MAX_INBOUND_CONNECTIONS, 1, 1_000_000, "The most connections a node accepts from"
                     + " other nodes at once; a member needs about one per peer. Past it a new one is closed at accept.");
@@ -145,7 +152,7 @@ public final class NodeSettings {
     public static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_INSECURE, CLUSTER_SEEDS,
                 LISTEN_ADDRESS, INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, CLIENT_MAX_CONNECTIONS,
-                CLIENT_MAX_CONNECTIONS_PER_ADDRESS, CLIENT_IDLE_TIMEOUT_MS));
+                CLIENT_MAX_CONNECTIONS_PER_ADDRESS, CLIENT_IDLE_TIMEOUT_MS, CLIENT_USERS_FILE));
         all.addAll(TlsSettings.clientPortSettings());
         all.addAll(List.of(NUM_TOKENS, REPLICATION_FACTOR,
                 MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, MAX_INBOUND_CONNECTIONS, MAX_INBOUND_CONNECTIONS_PER_ADDRESS));

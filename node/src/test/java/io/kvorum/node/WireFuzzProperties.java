@@ -17,6 +17,7 @@ import io.kvorum.core.ReadOptions;
 import io.kvorum.core.Record;
 import io.kvorum.core.VersionVector;
 import io.kvorum.core.WriteOptions;
+import io.kvorum.core.protocol.AdminMessages;
 import io.kvorum.core.protocol.ClientMessages;
 import io.kvorum.core.protocol.GetRequest;
 import io.kvorum.core.protocol.PutRequest;
@@ -42,7 +43,8 @@ import net.jqwik.api.Provide;
  * Hostile bytes against the codecs of both ports (issue 9): whatever arrives, decoding gives a
  * message or a {@link CorruptDataException}, never another exception, and what decodes has a
  * canonical encoding that decodes back to itself. Inputs are random bytes and real frames of internode and client messages with
- * bytes flipped, cut short or spliced.
+ * bytes flipped, cut short or spliced. The handshake frames, which anyone who can reach a port may
+ * send before proving anything, have their own property in transport ({@code HandshakeFuzzProperties}).
  *
  * <p>The default run tries a thousand inputs per property; {@code ./mvnw -B -Pfuzz verify -pl node -am}
  * tries two million (the jqwik default raised by the profile).
@@ -122,7 +124,10 @@ class WireFuzzProperties {
         return List.of(
                 PutRequest.of(key, "Ada".getBytes(StandardCharsets.UTF_8), null, WriteOptions.quorum()),
                 GetRequest.of(key, ReadOptions.quorum()),
-                new Failure(Failure.Kind.UNAVAILABLE, "read needs 2", 2, 1));
+                new Failure(Failure.Kind.UNAVAILABLE, "read needs 2", 2, 1),
+                new Failure(Failure.Kind.UNAUTHORIZED, "user 'app' (role data) may not run CleanupRequest; it needs"
+                        + " role admin", 0, 0),
+                new AdminMessages.CleanupRequest());
     }
 
     private static List<Message> internodeSamples() {

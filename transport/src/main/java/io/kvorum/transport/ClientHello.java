@@ -2,10 +2,10 @@ package io.kvorum.transport;
 
 /**
  * A client's answer to {@link ServerHello}, its first frame: who it is and, when it has
- * credentials, its user name and a proof of the password over the server's challenge
- * ({@link HandshakeProof#client}). {@code user} is null and {@code proof} empty without credentials.
+ * credentials, the user it will prove to be. {@code user} is null without credentials. A server
+ * that requires credentials answers a named user with an {@link AuthChallenge}.
  */
-record ClientHello(int protocolVersion, String clientName, String user, byte[] proof) {
+record ClientHello(int protocolVersion, String clientName, String user) {
 
     @Override
     public String toString() {

@@ -9,7 +9,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Challenge-response proofs of a shared secret, for the node and client handshakes.
+ * Challenge-response proofs of the cluster's shared secret, for the node handshake, and the fresh
+ * nonces both handshakes use (clients prove hashed passwords instead, see {@link Scram}).
  *
  * <p>Each side of a connection sends a fresh 16-byte random challenge; the other proves it knows
  * the secret by returning {@code HMAC-SHA256(secret, transcript)} where the transcript holds that
@@ -31,7 +32,6 @@ final class HandshakeProof {
     static final int NONCE_BYTES = 16;
     private static final byte[] NO_PROOF = new byte[0];
     private static final String NODE_LABEL = "kvorum-node-hello-v1";
-    private static final String CLIENT_LABEL = "kvorum-client-hello-v1";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     enum Role { INITIATOR, ACCEPTOR }
@@ -61,18 +61,6 @@ final class HandshakeProof {
         t.putInt(verifierNonce.length).put(verifierNonce);
         t.putInt(proverNonce.length).put(proverNonce);
         return hmac(secret, t);
-    }
-
-    /** The client proof of {@code password} for {@code user}, answering the server's challenge. */
-    static byte[] client(byte[] password, String clientName, String user, byte[] serverNonce) {
-        byte[] name = clientName.getBytes(StandardCharsets.UTF_8);
-        byte[] userBytes = user.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer t = ByteBuffer.allocate(64 + name.length + userBytes.length + serverNonce.length);
-        putString(t, CLIENT_LABEL);
-        t.putInt(name.length).put(name);
-        t.putInt(userBytes.length).put(userBytes);
-        t.putInt(serverNonce.length).put(serverNonce);
-        return hmac(password, t);
     }
 
     /** Constant-time comparison, so response timing tells an attacker nothing about the expected proof. */

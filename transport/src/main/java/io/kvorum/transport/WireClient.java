@@ -26,7 +26,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,8 +54,7 @@ public final class WireClient implements AutoCloseable {
 
     private final InetSocketAddress server;
     private final String clientName;
-    private final String user;
-    private final byte[] password;
+    private final ClientCredentials credentials;
     private final WireCodec codec;
     private final long connectTimeoutMs;
     private final int outboundQueueLimit;
@@ -73,8 +71,7 @@ public final class WireClient implements AutoCloseable {
     private WireClient(Builder b) {
         this.server = b.server;
         this.clientName = b.clientName;
-        this.user = b.user;
-        this.password = b.password == null ? null : b.password.getBytes(StandardCharsets.UTF_8);
+        this.credentials = b.credentials;
         this.codec = new WireCodec(b.types, b.maxFrameBytes);
         this.connectTimeoutMs = b.connectTimeoutMs;
         this.outboundQueueLimit = b.outboundQueueLimit;
@@ -192,6 +189,8 @@ public final class WireClient implements AutoCloseable {
         final Channel channel;
         volatile KvorumException failure;
         volatile boolean ready;
+        /** The server's nonce while this client waits for its AuthChallenge; null otherwise. */
+        private byte[] challengedNonce;
         private FrameDecoder decoder;
         private ScheduledFuture<?> handshakeTimer;
 
@@ -232,8 +231,12 @@ public final class WireClient implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Frame f = (Frame) msg;
-            if (!ready) {
+            if (!ready && challengedNonce == null) {
                 onServerHello(ctx.channel(), f);
+                return;
+            }
+            if (!ready) {
+                onChallenge(ctx.channel(), f);
                 return;
             }
             switch (f.kind()) {
@@ -263,15 +266,65 @@ public final class WireClient implements AutoCloseable {
                         + WireCodec.PROTOCOL_VERSION + ")");
                 return;
             }
-            byte[] proof = password == null ? HandshakeProof.none()
-                    : HandshakeProof.client(password, clientName, user, h.nonce());
-            ClientHello hello = new ClientHello(WireCodec.PROTOCOL_VERSION, clientName, user, proof);
+            String user = credentials == null ? null : credentials.user();
+            ClientHello hello = new ClientHello(WireCodec.PROTOCOL_VERSION, clientName, user);
             ch.writeAndFlush(codec.encode(ch.alloc(), FrameKind.HELLO, 0, hello), ch.voidPromise());
+            if (h.authRequired() && credentials != null) {
+                challengedNonce = h.nonce();
+                return;
+            }
+            // Without credentials a server that requires them answers with a FAILURE frame, which
+            // fails this connection and the requests queued on it.
+            becomeReady(ch, h.serverName());
+        }
+
+        /**
+         * Answers the server's AuthChallenge with a proof, once the ClientKey for its salt is derived
+         * (cached after the first connection, see {@link ClientCredentials}), then lets requests go.
+         * The handshake timer stops here: the server has answered, and what remains is local work.
+         */
+        private void onChallenge(Channel ch, Frame f) {
+            if (!(f.body() instanceof AuthChallenge c) || c.salt() == null) {
+                decoder.reject("HELLO " + f.body() + " is not an AuthChallenge (expected: the server's answer to"
+                        + " user " + credentials.user() + ")");
+                return;
+            }
+            handshakeTimer.cancel(false);
+            byte[] serverNonce = challengedNonce;
+            challengedNonce = null;
+            CompletableFuture<byte[]> key;
+            try {
+                key = credentials.clientKey(c.salt(), c.iterations());
+            } catch (IllegalArgumentException e) {
+                fail(new KvorumException("server " + server + " asks user " + credentials.user()
+                        + " for an unacceptable challenge: " + e.getMessage()));
+                decoder.reject("unacceptable AuthChallenge: " + e.getMessage());
+                return;
+            }
+            key.whenComplete((clientKey, e) -> ch.eventLoop().execute(() -> {
+                if (e != null) {
+                    fail(new KvorumException("deriving the key of user " + credentials.user() + " failed: "
+                            + WireCodec.firstLine(e)));
+                    ch.close();
+                    return;
+                }
+                if (failure != null || !ch.isActive()) {
+                    return;
+                }
+                byte[] authMessage = Scram.authMessage(serverNonce, clientName, credentials.user(), c.salt(),
+                        c.iterations());
+                ClientProof proof = new ClientProof(Scram.proof(clientKey, authMessage));
+                ch.writeAndFlush(codec.encode(ch.alloc(), FrameKind.HELLO, 0, proof), ch.voidPromise());
+                becomeReady(ch, server.toString());
+            }));
+        }
+
+        private void becomeReady(Channel ch, String serverName) {
             handshakeTimer.cancel(false);
             decoder.handshakeDone();
             ready = true;
             queue.attach(ch);
-            log.debug("client {} connected to {} ({})", clientName, server, h.serverName());
+            log.debug("client {} connected to {} ({})", clientName, server, serverName);
         }
 
         /** Marks the connection failed and fails its requests with {@code e}; the first reason wins. */
@@ -326,8 +379,7 @@ public final class WireClient implements AutoCloseable {
         private final InetSocketAddress server;
         private final MessageTypes types;
         private String clientName = "kvorum-client";
-        private String user;
-        private String password;
+        private ClientCredentials credentials;
         private int maxFrameBytes = WireCodec.DEFAULT_MAX_FRAME_BYTES;
         private long connectTimeoutMs = 5_000;
         private int outboundQueueLimit = 16_384;
@@ -349,10 +401,15 @@ public final class WireClient implements AutoCloseable {
 
         /** The user and password to authenticate with; the password itself is never sent. */
         public Builder credentials(String user, String password) {
-            Checks.require(user != null && !user.isEmpty(), "user", user, "a non-empty name");
-            Checks.require(password != null && !password.isEmpty(), "password", "\"\"", "non-empty");
-            this.user = user;
-            this.password = password;
+            return credentials(new ClientCredentials(user, password));
+        }
+
+        /**
+         * Credentials shared with other clients, so that the key derived from the password is
+         * derived once for all of them (see {@link ClientCredentials}).
+         */
+        public Builder credentials(ClientCredentials credentials) {
+            this.credentials = Objects.requireNonNull(credentials, "credentials");
             return this;
         }
 

@@ -19,14 +19,15 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <pre>
  * frame   := u32 length           -- bytes after this field: 11..maxFrameBytes (default 16 MiB)
- *            u8  protocolVersion  -- 1
+ *            u8  protocolVersion  -- 2 (1 had the client handshake before hashed passwords)
  *            u8  kind             -- 1 HELLO | 2 ONE_WAY | 3 REQUEST | 4 RESPONSE | 5 FAILURE
  *            i64 correlationId    -- pairs a RESPONSE or FAILURE with its REQUEST; 0 otherwise
  *            varint typeId        -- unsigned LEB128, at most 3 bytes
  *            payload              -- the rest of the frame: Kryo bytes of one object
  *
  * typeId  := for ONE_WAY, REQUEST, RESPONSE: the id MessageTypes gives the payload's class
- *            for HELLO: 1 node Hello | 2 ServerHello | 3 ClientHello (transport-owned records)
+ *            for HELLO: 1 node Hello | 2 ServerHello | 3 ClientHello | 4 AuthChallenge | 5 ClientProof
+ *                       (transport-owned records)
  *            for FAILURE: 0, and the payload is an io.kvorum.core.Failure
  * </pre>
  * Integers in the header are big-endian (network order). The payload is Kryo 5 with registered
@@ -38,7 +39,12 @@ import io.netty.buffer.ByteBufAllocator;
  * because Kryo instances are not thread-safe and building one per call costs more than a frame.
  */
 final class WireCodec {
-    static final int PROTOCOL_VERSION = 1;
+    /**
+     * 2 since the client handshake proves hashed passwords ({@link Scram}): its hello records
+     * changed shape, and the version is what every frame carries first, so a peer of the other
+     * version is refused with "protocol version 1 (expected: 2)" rather than a garbled hello.
+     */
+    static final int PROTOCOL_VERSION = 2;
     static final int LENGTH_FIELD_BYTES = 4;
     /** version, kind, correlationId and a one-byte typeId. */
     static final int MIN_FRAME_BYTES = 1 + 1 + 8 + 1;

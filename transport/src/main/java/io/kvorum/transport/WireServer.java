@@ -29,8 +29,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -45,13 +43,15 @@ import org.slf4j.LoggerFactory;
  * {@link WireCodec}, and answers each client REQUEST through one {@link RequestHandler}.
  *
  * <p>Handshake: on accept the server sends HELLO ({@link ServerHello}: protocol version, server
- * name, a fresh challenge); the client's first frame must be HELLO ({@link ClientHello}: protocol
- * version, client name, and, when it has credentials, a user and an HMAC of the password over the
- * challenge, see {@link HandshakeProof#client}). When the server has credentials configured, an
- * unknown user or a wrong proof is answered with a FAILURE frame (correlation id 0, "authentication
- * failed ...") and the connection is closed; without credentials every client is accepted. After
- * that the client sends REQUEST frames, pipelined freely, and gets RESPONSE or FAILURE frames with
- * the same correlation ids, in completion order.
+ * name, a fresh nonce, whether it requires credentials); the client's first frame must be HELLO
+ * ({@link ClientHello}: protocol version, client name, and the user it has credentials for). A
+ * server without users accepts every client there. One with users answers a named user with HELLO
+ * {@link AuthChallenge} (the user's salt and PBKDF2 count) and expects HELLO {@link ClientProof},
+ * checked by {@link ClientAuthenticator} against stored keys only (see {@link Scram}). A client
+ * without credentials, or an unknown user or a wrong proof, is answered with a FAILURE frame
+ * (correlation id 0, kind UNAUTHORIZED, "authentication failed ...") and the connection is closed.
+ * After that the client sends REQUEST frames, pipelined freely, and gets RESPONSE or FAILURE frames
+ * with the same correlation ids, in completion order.
  *
  * <p>The same limits and the same reject-and-close treatment of garbage as the node bus: frames
  * above maxFrameBytes, unknown kinds or types, unreadable payloads and a first frame that is not
@@ -79,7 +79,10 @@ public final class WireServer implements AutoCloseable {
         CompletionStage<? extends Message> onRequest(ClientInfo client, Message request);
     }
 
-    /** Who sent a request: the names from its HELLO (user null without credentials) and its address. */
+    /**
+     * Who sent a request: the names from its HELLO and its address. The user is authenticated when
+     * the server has users; on a server without users it is whatever the client claimed, or null.
+     */
     public record ClientInfo(String clientName, String user, InetSocketAddress remoteAddress) {
     }
 
@@ -88,7 +91,7 @@ public final class WireServer implements AutoCloseable {
     private final String serverName;
     private final WireCodec codec;
     private final RequestHandler handler;
-    private final Map<String, byte[]> passwords;
+    private final ClientAuthenticator authenticator;
     private final long handshakeTimeoutMs;
     private final int maxInflightRequests;
     private final int outboundQueueLimit;
@@ -110,7 +113,7 @@ public final class WireServer implements AutoCloseable {
         this.serverName = b.serverName;
         this.codec = new WireCodec(b.types, b.maxFrameBytes);
         this.handler = Objects.requireNonNull(b.handler, "handler");
-        this.passwords = b.passwords;
+        this.authenticator = new ClientAuthenticator(b.users);
         this.handshakeTimeoutMs = b.handshakeTimeoutMs;
         this.maxInflightRequests = b.maxInflightRequests;
         this.outboundQueueLimit = b.outboundQueueLimit;
@@ -167,7 +170,7 @@ public final class WireServer implements AutoCloseable {
         serverChannel = bind.channel();
         log.info("{} serving clients on {} ({}; {}; maxFrameBytes {})", serverName, serverChannel.localAddress(),
                 tls == null ? "plaintext" : "TLS " + tls.describe(),
-                passwords.isEmpty() ? "no credentials: every client is accepted" : passwords.size() + " users",
+                authenticator.required() ? authenticator.users() + " users" : "no users: every client is accepted",
                 codec.maxFrameBytes());
         return this;
     }
@@ -225,6 +228,9 @@ public final class WireServer implements AutoCloseable {
         private volatile boolean readingPaused;
         private Channel channel;
         private ClientInfo client;
+        /** The hello of a client that was sent {@link #challenge} and owes its proof; null otherwise. */
+        private ClientHello challenged;
+        private AuthChallenge challenge;
         private ScheduledFuture<?> handshakeTimer;
 
         Connection(FrameDecoder decoder) {
@@ -234,7 +240,8 @@ public final class WireServer implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             channel = ctx.channel();
-            ServerHello hello = new ServerHello(WireCodec.PROTOCOL_VERSION, serverName, nonce);
+            ServerHello hello = new ServerHello(WireCodec.PROTOCOL_VERSION, serverName, nonce,
+                    authenticator.required());
             channel.writeAndFlush(codec.encode(channel.alloc(), FrameKind.HELLO, 0, hello), channel.voidPromise());
             handshakeTimer = ctx.executor().schedule(() -> decoder.reject(TlsConfig.handshakePending(channel)
                             ? "TLS handshake not completed within " + handshakeTimeoutMs + " ms (expected: a client"
@@ -247,10 +254,13 @@ public final class WireServer implements AutoCloseable {
         /**
          * Closes a connection that sent nothing for the idle timeout and waits for no answer: idle
          * connections cost a descriptor each, and a real client reconnects on its next request.
+         * A connection still in its handshake is the handshake timeout's to close: a client slow to
+         * send its hello (a cold JVM, a PBKDF2 derivation) is not idle, and closing it then broke
+         * pipelined requests with a bare "broken pipe".
          */
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event instanceof IdleStateEvent && inflight.get() == 0) {
+            if (event instanceof IdleStateEvent && inflight.get() == 0 && client != null) {
                 log.debug("{} closes {}, idle for {} ms", serverName, ctx.channel().remoteAddress(), idleTimeoutMs);
                 idleClosed.incrementAndGet();
                 ctx.close();
@@ -262,8 +272,10 @@ public final class WireServer implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Frame f = (Frame) msg;
-            if (client == null) {
+            if (client == null && challenged == null) {
                 onHello(f);
+            } else if (client == null) {
+                onProof(f);
             } else if (f.kind() == FrameKind.REQUEST) {
                 onRequest(f);
             } else {
@@ -282,24 +294,48 @@ public final class WireServer implements AutoCloseable {
                         + WireCodec.PROTOCOL_VERSION + ")");
                 return;
             }
-            if (h.clientName() == null || h.clientName().length() > MAX_CLIENT_NAME_CHARS || h.proof() == null) {
+            if (h.clientName() == null || h.clientName().length() > MAX_CLIENT_NAME_CHARS
+                    || (h.user() != null && h.user().length() > MAX_CLIENT_NAME_CHARS)) {
                 decoder.reject("garbled client HELLO " + h);
                 return;
             }
-            if (!passwords.isEmpty()) {
-                byte[] password = h.user() == null ? null : passwords.get(h.user());
-                if (password == null || !HandshakeProof.matches(
-                        HandshakeProof.client(password, h.clientName(), h.user(), nonce), h.proof())) {
-                    String reason = "authentication failed for " + (h.user() == null ? "a client without credentials"
-                            : "user '" + h.user() + "'");
-                    Failure failure = new Failure(Failure.Kind.INVALID_REQUEST, reason, 0, 0);
-                    channel.writeAndFlush(codec.encode(channel.alloc(), FrameKind.FAILURE, 0, failure),
-                            channel.voidPromise());
-                    decoder.reject(reason + " (client '" + h.clientName() + "')");
-                    return;
-                }
+            if (!authenticator.required()) {
+                accept(h);
+            } else if (h.user() == null) {
+                refuse(h, "authentication failed for a client without credentials", "no user named");
+            } else {
+                challenged = h;
+                challenge = authenticator.challenge(h.user());
+                channel.writeAndFlush(codec.encode(channel.alloc(), FrameKind.HELLO, 0, challenge),
+                        channel.voidPromise());
             }
+        }
+
+        private void onProof(Frame f) {
+            if (!(f.body() instanceof ClientProof p)) {
+                decoder.reject("HELLO carries " + f.body().getClass().getSimpleName() + " (expected: a ClientProof"
+                        + " answering the AuthChallenge)");
+                return;
+            }
+            String user = challenged.user();
+            if (!authenticator.verify(user, challenged.clientName(), nonce, challenge, p.proof())) {
+                refuse(challenged, "authentication failed for user '" + user + "'",
+                        authenticator.knows(user) ? "wrong password" : "unknown user");
+                return;
+            }
+            accept(challenged);
+        }
+
+        /** Tells the client why in a FAILURE frame and closes; {@code detail} is for the log only. */
+        private void refuse(ClientHello h, String reason, String detail) {
+            Failure failure = new Failure(Failure.Kind.UNAUTHORIZED, reason, 0, 0);
+            channel.writeAndFlush(codec.encode(channel.alloc(), FrameKind.FAILURE, 0, failure), channel.voidPromise());
+            decoder.reject(reason + " (" + detail + "; client '" + h.clientName() + "')");
+        }
+
+        private void accept(ClientHello h) {
             handshakeTimer.cancel(false);
+            challenged = null;
             client = new ClientInfo(h.clientName(), h.user(), (InetSocketAddress) channel.remoteAddress());
             decoder.handshakeDone();
             replies.attach(channel);
@@ -397,7 +433,7 @@ public final class WireServer implements AutoCloseable {
         private String listenHost = "127.0.0.1";
         private int listenPort = 0;
         private String serverName = "kvorum";
-        private Map<String, byte[]> passwords = Map.of();
+        private Map<String, StoredCredential> users = Map.of();
         private int maxFrameBytes = WireCodec.DEFAULT_MAX_FRAME_BYTES;
         private long handshakeTimeoutMs = 5_000;
         private int maxInflightRequests = 1_024;
@@ -427,15 +463,16 @@ public final class WireServer implements AutoCloseable {
             return this;
         }
 
-        /** Users and their passwords; empty (the default) accepts every client. */
-        public Builder credentials(Map<String, String> userPasswords) {
-            Map<String, byte[]> m = new HashMap<>();
-            userPasswords.forEach((user, password) -> {
+        /**
+         * The users a client must prove to be, each with its stored key (never a password); empty
+         * (the default) accepts every client.
+         */
+        public Builder users(Map<String, StoredCredential> credentials) {
+            credentials.forEach((user, credential) -> {
                 Checks.require(user != null && !user.isEmpty(), "user", user, "a non-empty name");
-                Checks.require(password != null && !password.isEmpty(), "password of " + user, "\"\"", "non-empty");
-                m.put(user, password.getBytes(StandardCharsets.UTF_8));
+                Objects.requireNonNull(credential, "credential of " + user);
             });
-            this.passwords = Map.copyOf(m);
+            this.users = Map.copyOf(credentials);
             return this;
         }
 

@@ -54,7 +54,7 @@ import java.util.function.Supplier;
  *   <li>ids 10..99, fixed: byte[]/int[]/long[], the JDK's common lists, sets and maps (mutable ones
  *       come back as the same class, immutable and unmodifiable ones as unmodifiable views), the
  *       core value types (Key, NodeId, Actor, Dot, VersionVector, Record, TokenRange, Failure),
- *       UUID, InetSocketAddress and the transport's own hello records;</li>
+ *       UUID, InetSocketAddress and the transport's own handshake records;</li>
  *   <li>{@code 100 + id} for each class of {@link MessageTypes} — records, serialized by Kryo's
  *       {@code RecordSerializer} (components in name order, through the canonical constructor, so a
  *       record's own validation runs on every decoded message);</li>
@@ -75,6 +75,8 @@ final class WireTypes {
     static final int NODE_HELLO_TYPE_ID = 1;
     static final int SERVER_HELLO_TYPE_ID = 2;
     static final int CLIENT_HELLO_TYPE_ID = 3;
+    static final int AUTH_CHALLENGE_TYPE_ID = 4;
+    static final int CLIENT_PROOF_TYPE_ID = 5;
     /** The typeId of every FAILURE frame. */
     static final int FAILURE_TYPE_ID = 0;
 
@@ -132,6 +134,8 @@ final class WireTypes {
             case NODE_HELLO_TYPE_ID -> Hello.class;
             case SERVER_HELLO_TYPE_ID -> ServerHello.class;
             case CLIENT_HELLO_TYPE_ID -> ClientHello.class;
+            case AUTH_CHALLENGE_TYPE_ID -> AuthChallenge.class;
+            case CLIENT_PROOF_TYPE_ID -> ClientProof.class;
             default -> null;
         };
     }
@@ -145,6 +149,12 @@ final class WireTypes {
         }
         if (hello instanceof ClientHello) {
             return CLIENT_HELLO_TYPE_ID;
+        }
+        if (hello instanceof AuthChallenge) {
+            return AUTH_CHALLENGE_TYPE_ID;
+        }
+        if (hello instanceof ClientProof) {
+            return CLIENT_PROOF_TYPE_ID;
         }
         throw new IllegalArgumentException("hello: " + hello.getClass().getName() + " (expected: a hello record)");
     }
@@ -189,6 +199,8 @@ final class WireTypes {
         add(Hello.class, 60, recordSerializer(Hello.class));
         add(ServerHello.class, 61, recordSerializer(ServerHello.class));
         add(ClientHello.class, 62, recordSerializer(ClientHello.class));
+        add(AuthChallenge.class, 63, recordSerializer(AuthChallenge.class));
+        add(ClientProof.class, 64, recordSerializer(ClientProof.class));
     }
 
     private static Supplier<Serializer<?>> recordSerializer(Class<?> type) {

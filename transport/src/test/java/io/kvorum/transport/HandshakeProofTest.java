@@ -41,17 +41,4 @@ class HandshakeProofTest {
     void noncesAreFresh() {
         assertThat(HandshakeProof.nonce()).hasSize(16).isNotEqualTo(HandshakeProof.nonce());
     }
-
-    @Test
-    void clientProofsBindUserNameAndChallenge() {
-        byte[] pw = "pw".getBytes(StandardCharsets.UTF_8);
-        byte[] p = HandshakeProof.client(pw, "app", "alice", verifierNonce);
-        assertThat(HandshakeProof.matches(p, HandshakeProof.client(pw, "app", "alice", verifierNonce))).isTrue();
-        assertThat(HandshakeProof.matches(p, HandshakeProof.client(pw, "app", "bob", verifierNonce))).isFalse();
-        assertThat(HandshakeProof.matches(p, HandshakeProof.client(pw, "app2", "alice", verifierNonce))).isFalse();
-        assertThat(HandshakeProof.matches(p, HandshakeProof.client("x".getBytes(), "app", "alice", verifierNonce)))
-                .isFalse();
-        assertThat(HandshakeProof.matches(p, HandshakeProof.client(pw, "app", "alice", HandshakeProof.nonce())))
-                .isFalse();
-    }
 }

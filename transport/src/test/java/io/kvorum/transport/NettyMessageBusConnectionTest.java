@@ -109,9 +109,10 @@ class NettyMessageBusConnectionTest {
         WireCodec codec = new WireCodec(TestMessages.types(), 1 << 20);
         byte[] nonce = HandshakeProof.nonce();
         try (Socket s = new Socket(b.localAddress().getAddress(), b.localAddress().getPort())) {
-            Hello first = new Hello(1, "kvorum", 1, 7, "127.0.0.1", 1, nonce, HandshakeProof.none());
+            int v = WireCodec.PROTOCOL_VERSION;
+            Hello first = new Hello(1, "kvorum", v, 7, "127.0.0.1", 1, nonce, HandshakeProof.none());
             byte[] stalePeerNonce = HandshakeProof.nonce(); // not b's challenge on this connection
-            Hello second = new Hello(2, "kvorum", 1, 7, "127.0.0.1", 1, nonce, HandshakeProof.node(
+            Hello second = new Hello(2, "kvorum", v, 7, "127.0.0.1", 1, nonce, HandshakeProof.node(
                     "k".getBytes(), HandshakeProof.Role.INITIATOR, "kvorum", 7, b.self().value(), stalePeerNonce, nonce));
             write(s, codec, first);
             write(s, codec, second);
@@ -126,8 +127,8 @@ class NettyMessageBusConnectionTest {
         NettyMessageBus b = buses.startPonger(Buses.builder(2));
         WireCodec codec = new WireCodec(TestMessages.types(), 1 << 20);
         try (Socket s = new Socket(b.localAddress().getAddress(), b.localAddress().getPort())) {
-            write(s, codec, new Hello(1, "kvorum", 1, b.self().value(), "127.0.0.1", 1, HandshakeProof.nonce(),
-                    HandshakeProof.none()));
+            write(s, codec, new Hello(1, "kvorum", WireCodec.PROTOCOL_VERSION, b.self().value(), "127.0.0.1", 1,
+                    HandshakeProof.nonce(), HandshakeProof.none()));
             assertClosedByPeer(s);
         }
         Await.until("logged", Duration.ofSeconds(5), () -> !logs.warningsContaining("claims to be this node").isEmpty());

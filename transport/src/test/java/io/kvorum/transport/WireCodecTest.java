@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /** The frame format and its gatekeeping, without sockets: every kind round-trips, every kind of garbage is refused. */
 class WireCodecTest {
+    private static final int V = WireCodec.PROTOCOL_VERSION;
     private static final int MAX_FRAME_BYTES = 64 << 10;
     private static final UnpooledByteBufAllocator ALLOC = new UnpooledByteBufAllocator(false);
 
@@ -78,11 +79,18 @@ class WireCodecTest {
         assertThat(helloBack.nonce()).isEqualTo(hello.nonce());
         assertThat(helloBack.proof()).hasSize(32);
 
-        ServerHello sh = (ServerHello) roundTrip(FrameKind.HELLO, 0, new ServerHello(1, "node x", new byte[16])).body();
+        ServerHello sh = (ServerHello) roundTrip(FrameKind.HELLO, 0, new ServerHello(V, "node x", new byte[16], true))
+                .body();
         assertThat(sh.serverName()).isEqualTo("node x");
-        ClientHello cl = (ClientHello) roundTrip(FrameKind.HELLO, 0, new ClientHello(1, "app", null, new byte[0])).body();
+        assertThat(sh.authRequired()).isTrue();
+        ClientHello cl = (ClientHello) roundTrip(FrameKind.HELLO, 0, new ClientHello(V, "app", null)).body();
         assertThat(cl.clientName()).isEqualTo("app");
         assertThat(cl.user()).isNull();
+        AuthChallenge ch = (AuthChallenge) roundTrip(FrameKind.HELLO, 0, new AuthChallenge(new byte[16], 4096)).body();
+        assertThat(ch.salt()).hasSize(16);
+        assertThat(ch.iterations()).isEqualTo(4096);
+        ClientProof pr = (ClientProof) roundTrip(FrameKind.HELLO, 0, new ClientProof(new byte[32])).body();
+        assertThat(pr.proof()).hasSize(32);
 
         assertThat(roundTrip(FrameKind.ONE_WAY, 0, new Note(5)).body()).isEqualTo(new Note(5));
         assertThat(roundTrip(FrameKind.REQUEST, 1L << 40, new Ping("héllo")).body()).isEqualTo(new Ping("héllo"));
@@ -116,7 +124,7 @@ class WireCodecTest {
     void theHeaderIsAsDocumented() {
         ByteBuf buf = codec.encode(ALLOC, FrameKind.REQUEST, 0x0102030405060708L, new Ping("a"));
         assertThat(buf.getInt(0)).isEqualTo(buf.readableBytes() - 4);
-        assertThat(buf.getByte(4)).isEqualTo((byte) 1);
+        assertThat(buf.getByte(4)).isEqualTo((byte) 2);
         assertThat(buf.getByte(5)).isEqualTo((byte) FrameKind.REQUEST);
         assertThat(buf.getLong(6)).isEqualTo(0x0102030405060708L);
         assertThat(buf.getByte(14)).isEqualTo((byte) 10);
@@ -185,7 +193,7 @@ class WireCodecTest {
         EmbeddedChannel ch = channel(handshakeDone);
         // A valid frame right behind the bad one: whatever follows on a rejected connection is
         // discarded unread.
-        ByteBuf valid = codec.encode(ALLOC, FrameKind.HELLO, 0, new ServerHello(1, "s", new byte[16]));
+        ByteBuf valid = codec.encode(ALLOC, FrameKind.HELLO, 0, new ServerHello(V, "s", new byte[16], false));
         ch.writeInbound(Unpooled.wrappedBuffer(bytes, valid));
         assertThat(ch.isOpen()).as("closed for: " + reason).isFalse();
         assertThat((Frame) ch.readInbound()).isNull();
@@ -237,24 +245,25 @@ class WireCodecTest {
 
     @Test
     void aWrongProtocolVersionIsRefused() {
-        assertRejected(true, frame(2, FrameKind.REQUEST, 1, 10, bytes(0)), "protocol version 2 (expected: 1)");
+        // Version 1 is the build before hashed client passwords: its peers are told so, not misread.
+        assertRejected(true, frame(1, FrameKind.REQUEST, 1, 10, bytes(0)), "protocol version 1 (expected: 2)");
     }
 
     @Test
     void anUnknownKindIsRefused() {
-        assertRejected(true, frame(1, 9, 1, 10, bytes(0)), "frame kind 9");
+        assertRejected(true, frame(V, 9, 1, 10, bytes(0)), "frame kind 9");
     }
 
     @Test
     void anUnknownTypeIdIsRefused() {
-        assertRejected(true, frame(1, FrameKind.REQUEST, 1, 999, bytes(0)), "unknown typeId 999");
+        assertRejected(true, frame(V, FrameKind.REQUEST, 1, 999, bytes(0)), "unknown typeId 999");
         logs.close();
         try (LogCapture more = new LogCapture("io.kvorum.transport")) {
             EmbeddedChannel hello = channel(false);
-            hello.writeInbound(frame(1, FrameKind.HELLO, 0, 7, bytes(0)));
+            hello.writeInbound(frame(V, FrameKind.HELLO, 0, 7, bytes(0)));
             assertThat(hello.isOpen()).isFalse();
             EmbeddedChannel failure = channel(true);
-            failure.writeInbound(frame(1, FrameKind.FAILURE, 1, 10, bytes(0)));
+            failure.writeInbound(frame(V, FrameKind.FAILURE, 1, 10, bytes(0)));
             assertThat(failure.isOpen()).isFalse();
             assertThat(more.warningsContaining("unknown typeId")).hasSize(2);
         }
@@ -262,7 +271,7 @@ class WireCodecTest {
 
     @Test
     void anOverlongTypeIdIsRefused() {
-        ByteBuf b = Unpooled.buffer().writeInt(0).writeByte(1).writeByte(FrameKind.REQUEST).writeLong(1)
+        ByteBuf b = Unpooled.buffer().writeInt(0).writeByte(V).writeByte(FrameKind.REQUEST).writeLong(1)
                 .writeBytes(bytes(0x80, 0x80, 0x80, 0x01, 0));
         b.setInt(0, b.readableBytes() - 4);
         assertRejected(true, b, "typeId is not a varint");
@@ -271,7 +280,7 @@ class WireCodecTest {
     @Test
     void anUnreadablePayloadIsRefused() {
         // Ping's string claims 5 bytes and the frame has 1.
-        assertRejected(true, frame(1, FrameKind.REQUEST, 1, 10, bytes(1, 5, 'a')), "is not a valid Ping");
+        assertRejected(true, frame(V, FrameKind.REQUEST, 1, 10, bytes(1, 5, 'a')), "is not a valid Ping");
     }
 
     @Test
@@ -282,7 +291,7 @@ class WireCodecTest {
         good.release();
         byte[] longer = new byte[payload.length + 2];
         System.arraycopy(payload, 0, longer, 0, payload.length);
-        assertRejected(true, frame(1, FrameKind.REQUEST, 1, 10, longer), "leaves 2 of");
+        assertRejected(true, frame(V, FrameKind.REQUEST, 1, 10, longer), "leaves 2 of");
     }
 
     @Test
@@ -300,24 +309,24 @@ class WireCodecTest {
         payload[1] = 0;
         payload[2] = (byte) name.length;
         System.arraycopy(name, 0, payload, 3, name.length);
-        assertRejected(true, frame(1, FrameKind.REQUEST, 1, 17, payload), "class names are not accepted");
+        assertRejected(true, frame(V, FrameKind.REQUEST, 1, 17, payload), "class names are not accepted");
     }
 
     @Test
     void anUnregisteredClassIdIsRefused() {
-        assertRejected(true, frame(1, FrameKind.REQUEST, 1, 17, bytes(0x7f)), "unregistered class ID");
+        assertRejected(true, frame(V, FrameKind.REQUEST, 1, 17, bytes(0x7f)), "unregistered class ID");
     }
 
     @Test
     void aHugeAnnouncedLengthIsRefusedWithoutAllocatingIt() {
         // A byte[] of 2^31-1 bytes, announced in a 7-byte payload.
-        assertRejected(true, frame(1, FrameKind.REQUEST, 1, 14, bytes(1, 0xff, 0xff, 0xff, 0xff, 0x07)),
+        assertRejected(true, frame(V, FrameKind.REQUEST, 1, 14, bytes(1, 0xff, 0xff, 0xff, 0xff, 0x07)),
                 "byte array length 2147483647 exceeds");
         logs.close();
         try (LogCapture more = new LogCapture("io.kvorum.transport")) {
             // A list of 2^31-1 elements (ArrayList is Kryo id 13, written as 15).
             EmbeddedChannel ch = channel(true);
-            ch.writeInbound(frame(1, FrameKind.REQUEST, 1, 17, bytes(15, 0xff, 0xff, 0xff, 0xff, 0x07)));
+            ch.writeInbound(frame(V, FrameKind.REQUEST, 1, 17, bytes(15, 0xff, 0xff, 0xff, 0xff, 0x07)));
             assertThat(ch.isOpen()).isFalse();
             assertThat(more.warningsContaining("list length 2147483647 exceeds")).hasSize(1);
         }
@@ -331,14 +340,14 @@ class WireCodecTest {
             payload[i] = 15;
             payload[i + 1] = 1;
         }
-        assertRejected(true, frame(1, FrameKind.REQUEST, 1, 17, payload), "Max depth exceeded");
+        assertRejected(true, frame(V, FrameKind.REQUEST, 1, 17, payload), "Max depth exceeded");
     }
 
     @Test
     void aRecordThatFailsItsOwnValidationIsRefused() {
         // A Dot with counter 0 inside a Carrier would be rejected by Dot's constructor; simplest: a
         // Failure with an out-of-range kind.
-        assertRejected(true, frame(1, FrameKind.FAILURE, 1, 0, bytes(40, 0, 0, 0)), "failure kind 40");
+        assertRejected(true, frame(V, FrameKind.FAILURE, 1, 0, bytes(40, 0, 0, 0)), "failure kind 40");
     }
 
     @Test
@@ -367,7 +376,7 @@ class WireCodecTest {
             random.nextBytes(payload);
             int typeId = typeIds[random.nextInt(typeIds.length)];
             EmbeddedChannel ch = channel(true, sharedRejectLog);
-            ch.writeInbound(frame(1, FrameKind.REQUEST, i, typeId, payload));
+            ch.writeInbound(frame(V, FrameKind.REQUEST, i, typeId, payload));
             ch.checkException();
             Frame f = ch.readInbound();
             if (f == null) {

@@ -24,7 +24,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -186,27 +185,6 @@ class WireServerClientTest {
         assertThat(await(big.request(new Ping("small"), Pong.class, WAIT_MS))).isEqualTo(new Pong("pong:small"));
         Await.until("the refusal was logged", Duration.ofSeconds(5),
                 () -> logs.warningsContaining("frame length 50").size() == 1);
-    }
-
-    @Test
-    void credentialsAreCheckedByChallenge() throws Exception {
-        WireServer server = server(WireServer.builder(TestMessages.types(), this::handle)
-                .credentials(Map.of("alice", "wonderland")).eventLoopThreads(1));
-        WireClient alice = client(WireClient.builder(server.localAddress(), TestMessages.types())
-                .credentials("alice", "wonderland"));
-        assertThat(await(alice.request(new Ping("hi"), Pong.class, WAIT_MS))).isEqualTo(new Pong("pong:hi"));
-        assertThat(seen.get(0).user()).isEqualTo("alice");
-
-        WireClient mallory = client(WireClient.builder(server.localAddress(), TestMessages.types())
-                .credentials("alice", "guess"));
-        assertThat(failureOf(mallory.request(new Ping("let me in"), Pong.class, WAIT_MS)))
-                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("authentication failed for user 'alice'");
-        WireClient anonymous = client(server);
-        assertThat(failureOf(anonymous.request(new Ping("?"), Pong.class, WAIT_MS)))
-                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("without credentials");
-        assertThat(seen).hasSize(1);
-        Await.until("both refusals logged", Duration.ofSeconds(5),
-                () -> logs.warningsContaining("authentication failed").size() == 2);
     }
 
     @Test

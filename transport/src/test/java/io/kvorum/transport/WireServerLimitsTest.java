@@ -80,7 +80,7 @@ class WireServerLimitsTest {
                 .idleTimeoutMs(200));
         WireClient client = closing.track(WireClient.builder(server.localAddress(), TestMessages.types()).build());
         assertThat(await(client.request(new Ping("a"), Pong.class, 10_000))).isEqualTo(new Pong("pong:a"));
-        // Closed at both ends: a request sent before the client has seen the close would fail with it.
+        // Until the client has seen the close too, a request may still go out on the dying connection.
         Await.until("the idle connection to be closed", WAIT, () -> server.idleClosedConnections() == 1
                 && server.openConnections() == 0 && !client.isConnected());
         assertThat(await(client.request(new Ping("b"), Pong.class, 10_000))).isEqualTo(new Pong("pong:b"));
@@ -97,5 +97,22 @@ class WireServerLimitsTest {
         // The Silent request is still in flight: several idle periods pass without a close.
         Await.until("the unanswered request to time out", WAIT, unanswered::isDone);
         assertThat(server.idleClosedConnections()).isZero();
+    }
+
+    /** Before its handshake a connection is the handshake timeout's, however short the idle timeout. */
+    @Test
+    void aConnectionInItsHandshakeIsClosedByTheHandshakeTimeoutNotAsIdle() throws Exception {
+        WireServer server = server(WireServer.builder(TestMessages.types(), WireServerLimitsTest::handle)
+                .idleTimeoutMs(50).handshakeTimeoutMs(600));
+        try (LogCapture logs = new LogCapture("io.kvorum.transport")) {
+            assertThat(connect(server, "127.0.0.1")).isTrue();
+            // Send nothing: read on until the server closes.
+            while (sockets.get(0).getInputStream().read() >= 0) {
+                continue;
+            }
+            assertThat(server.idleClosedConnections()).isZero();
+            Await.until("the reason logged", WAIT, () -> logs.warningsContaining("no client HELLO within 600 ms")
+                    .size() == 1);
+        }
     }
 }

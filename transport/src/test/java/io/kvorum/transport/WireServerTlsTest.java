@@ -106,7 +106,7 @@ class WireServerTlsTest {
         WireCodec codec = new WireCodec(TestMessages.types(), 1 << 20);
         try (Socket s = new Socket(server.localAddress().getAddress(), server.localAddress().getPort())) {
             var hello = codec.encode(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, FrameKind.HELLO, 0,
-                    new ClientHello(WireCodec.PROTOCOL_VERSION, "plain", null, HandshakeProof.none()));
+                    new ClientHello(WireCodec.PROTOCOL_VERSION, "plain", null));
             byte[] bytes = new byte[hello.readableBytes()];
             hello.readBytes(bytes);
             hello.release();

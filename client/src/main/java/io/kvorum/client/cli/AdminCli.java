@@ -1,10 +1,12 @@
 package io.kvorum.client.cli;
 
 import io.kvorum.client.AdminClient;
+import io.kvorum.transport.TlsConfig;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.protocol.AdminMessages.MemberRow;
 import io.kvorum.core.protocol.AdminMessages.StatusResponse;
 import io.kvorum.core.protocol.RingResponse;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +30,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code kvorum-admin}, the operator's tool (like Cassandra's nodetool): the cluster's status as
  * one node sees it, its ring, and the ring changes an operator runs: decommission a live node,
- * remove a dead one.
+ * remove a dead one; and, without a node, {@code hash-password}, which makes a line of a node's
+ * users file. On a node with users, {@code --user} names an admin (the password comes from
+ * {@code KVORUM_PASSWORD}, as for {@code kvorum}); a data user may run {@code ring} only.
  *
  * <p>Exit codes: 0 success, 1 the node is unreachable or refused or failed the operation (one line
  * on stderr), 2 usage error. {@link #run} is the whole program without {@code System.exit}.
@@ -36,7 +40,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "kvorum-admin", mixinStandardHelpOptions = true, version = "kvorum-admin 0.1.0-SNAPSHOT",
         description = "Administers a Kvorum cluster through one of its nodes.",
         subcommands = {AdminCli.Status.class, AdminCli.RingCmd.class, AdminCli.Decommission.class,
-                AdminCli.RemoveNode.class, AdminCli.Cleanup.class, CommandLine.HelpCommand.class},
+                AdminCli.RemoveNode.class, AdminCli.Cleanup.class, HashPassword.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%n",
         footer = {"For a node with client.tls.enabled add --tls, or --truststore FILE to trust its certificate.",
             "Exit codes: 0 success, 1 the node could not be reached or the operation failed, 2 usage error."})
@@ -53,23 +58,37 @@ public final class AdminCli implements Callable<Integer> {
     @Mixin
     TlsFlags tlsFlags = new TlsFlags();
 
+    @Option(names = "--user", scope = ScopeType.INHERIT,
+            description = {"User to authenticate as; the password comes from " + KvorumCli.PASSWORD_ENV + ".",
+                "For hash-password: the user to make a line for."})
+    String user;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    private final PrintStream out;
-    private final PrintStream err;
+    final PrintStream out;
+    final PrintStream err;
+    final Map<String, String> env;
+    final InputStream in;
 
-    AdminCli(PrintStream out, PrintStream err) {
+    AdminCli(PrintStream out, PrintStream err, Map<String, String> env, InputStream in) {
         this.out = out;
         this.err = err;
+        this.env = env;
+        this.in = in;
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        System.exit(run(args, System.out, System.err, System.getenv(), System.in));
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        return CliExecution.execute(new AdminCli(out, err), args, out, err, () -> false);
+        return run(args, out, err, System.getenv(), System.in);
+    }
+
+    /** The whole program with its environment and standard input given, for tests and embedding. */
+    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, InputStream in) {
+        return CliExecution.execute(new AdminCli(out, err, env, in), args, out, err, () -> false);
     }
 
     @Override
@@ -79,7 +98,16 @@ public final class AdminCli implements Callable<Integer> {
     }
 
     AdminClient connect() {
-        return AdminClient.connect(host, connectTimeout, tlsFlags.config(spec.commandLine(), System.getenv()));
+        TlsConfig tls = tlsFlags.config(spec.commandLine(), env);
+        if (user == null) {
+            return AdminClient.connect(host, connectTimeout, tls);
+        }
+        String password = env.get(KvorumCli.PASSWORD_ENV);
+        if (password == null || password.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--user " + user + " needs the password in the environment variable " + KvorumCli.PASSWORD_ENV);
+        }
+        return AdminClient.connect(host, connectTimeout, user, password, tls);
     }
 
     /** What every subcommand does around its work: connect to the node, run, close. */

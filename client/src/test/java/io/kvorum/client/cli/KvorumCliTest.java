@@ -235,4 +235,21 @@ class KvorumCliTest {
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.err()).startsWith("error: cannot reach any Kvorum node").contains("does not speak TLS");
     }
+
+    @Test
+    void userAuthenticatesAndARefusalIsOneLine() {
+        try (FakeCluster secured = new FakeCluster(3, Map.of("app", "s3cret"))) {
+            String host = secured.node(0).address();
+            Run put = kvorum(Map.of("KVORUM_PASSWORD", "s3cret"), "--host", host, "--user", "app", "put", "k", "v");
+            assertThat(put.code()).as(put.err()).isZero();
+
+            Run wrong = kvorum(Map.of("KVORUM_PASSWORD", "guess"), "--host", host, "--user", "app", "get", "k");
+            assertThat(wrong.code()).isEqualTo(1);
+            assertThat(wrong.err()).isEqualTo("error: authentication failed for user 'app'" + System.lineSeparator());
+
+            Run noPassword = kvorum(Map.of(), "--host", host, "--user", "app", "get", "k");
+            assertThat(noPassword.code()).isEqualTo(2);
+            assertThat(noPassword.err()).contains("needs the password in the environment variable KVORUM_PASSWORD");
+        }
+    }
 }
