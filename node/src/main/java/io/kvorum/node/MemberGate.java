@@ -1,5 +1,7 @@
 package io.kvorum.node;
 
+import io.kvorum.coordinator.CoordinatorMessages.CoordinateGet;
+import io.kvorum.coordinator.CoordinatorMessages.CoordinatePut;
 import io.kvorum.core.Clock;
 import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.Message;
@@ -24,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * secret, and a process started with a copied configuration has it too; neither may write records
  * into a replica or stream every record out. Gossip itself passes ungated (it is how a new node
  * becomes known), and so does everything a node sends.
+ *
+ * <p>One exception for retired nodes: a client's request they forward ({@code CoordinatePut},
+ * {@code CoordinateGet}) is still served. A node that has just left keeps relaying its clients'
+ * requests until it stops, and such a request is coordinated here under every rule a client's own
+ * is; refusing it would only fail those clients.
  */
 final class MemberGate implements MessageBus {
     private static final Logger log = LoggerFactory.getLogger(MemberGate.class);
@@ -71,8 +78,9 @@ final class MemberGate implements MessageBus {
 
     @Override
     public <M extends Message> void handle(Class<M> type, Handler<? super M> handler) {
+        boolean clientRequest = type == CoordinatePut.class || type == CoordinateGet.class;
         bus.handle(type, (from, message) -> {
-            String refusal = refusal(from);
+            String refusal = refusal(from, clientRequest);
             if (refusal != null) {
                 refusals.warn("Refused " + type.getSimpleName() + " from " + from + ", which " + refusal);
                 return CompletableFuture.failedFuture(new InvalidRequestException(type.getSimpleName()
@@ -82,8 +90,8 @@ final class MemberGate implements MessageBus {
         });
     }
 
-    /** Why {@code from} may not send data requests here, or null when it may. */
-    private String refusal(NodeId from) {
+    /** Why {@code from} may not send this request here, or null when it may. */
+    private String refusal(NodeId from, boolean clientRequest) {
         if (from.equals(bus.self())) {
             return null;
         }
@@ -91,7 +99,7 @@ final class MemberGate implements MessageBus {
         if (status.isEmpty()) {
             return "is not a member this node knows of";
         }
-        if (status.get().isRetired()) {
+        if (status.get().isRetired() && !clientRequest) {
             return "has " + (status.get() == MemberStatus.LEFT ? "left" : "been removed from") + " the cluster";
         }
         return null;

@@ -2,6 +2,7 @@ package io.kvorum.experiments.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvorum.coordinator.CoordinatorMessages.CoordinatePut;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaRead;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaReadResult;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWrite;
@@ -15,6 +16,9 @@ import io.kvorum.core.NodeId;
 import io.kvorum.core.Record;
 import io.kvorum.core.TokenRange;
 import io.kvorum.core.VersionVector;
+import io.kvorum.core.WriteOptions;
+import io.kvorum.core.protocol.PutRequest;
+import io.kvorum.core.protocol.PutResponse;
 import io.kvorum.experiments.sim.RingSimCluster.Member;
 import io.kvorum.sim.SimBus;
 import io.kvorum.streaming.StreamMessages.StreamRequest;
@@ -78,6 +82,13 @@ class MemberGateTest {
         assertThat(write).isInstanceOf(InvalidRequestException.class).hasMessageContaining("has left the cluster");
         assertThat(read).isInstanceOf(InvalidRequestException.class).hasMessageContaining("has left the cluster");
         assertThat(target.store().read(KEY)).isEmpty();
+
+        // A client's write it still relays while it stops is coordinated as the client's own would be.
+        CompletableFuture<PutResponse> relayed = leaver.bus().request(target.id(), new CoordinatePut(PutRequest.of(
+                KEY, new byte[] {7}, null, WriteOptions.quorum().timeout(java.time.Duration.ofMillis(500)))), PutResponse.class,
+                1_000);
+        c.loop().runUntil(relayed::isDone, 5_000);
+        assertThat(relayed).isCompleted().isNotCompletedExceptionally();
     }
 
     private static ReplicaWrite plantedWrite(NodeId writer) {
