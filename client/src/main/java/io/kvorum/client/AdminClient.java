@@ -11,6 +11,7 @@ import io.kvorum.core.protocol.AdminMessages.StatusResponse;
 import io.kvorum.core.protocol.ClientMessages;
 import io.kvorum.core.protocol.RingRequest;
 import io.kvorum.core.protocol.RingResponse;
+import io.kvorum.transport.TlsConfig;
 import io.kvorum.transport.WireClient;
 import java.time.Duration;
 
@@ -33,9 +34,23 @@ public final class AdminClient implements AutoCloseable {
      * @throws PeerUnavailableException naming the address when the node cannot be reached
      */
     public static AdminClient connect(String hostPort, Duration connectTimeout) {
+        return connect(hostPort, connectTimeout, null);
+    }
+
+    /**
+     * Connects to the node at {@code host:port} over TLS when {@code tls} is not null, for a node
+     * with {@code client.tls.enabled}.
+     *
+     * @throws PeerUnavailableException naming the address when the node cannot be reached
+     */
+    public static AdminClient connect(String hostPort, Duration connectTimeout, TlsConfig tls) {
         Address address = Address.parse(hostPort);
-        WireClient wire = WireClient.builder(address.socketAddress(), ClientMessages.types())
-                .clientName("kvorum-admin").connectTimeoutMs(connectTimeout.toMillis()).build();
+        WireClient.Builder b = WireClient.builder(address.socketAddress(), ClientMessages.types())
+                .clientName("kvorum-admin").connectTimeoutMs(connectTimeout.toMillis());
+        if (tls != null) {
+            b.tls(tls);
+        }
+        WireClient wire = b.build();
         AdminClient client = new AdminClient(wire, hostPort);
         try {
             client.ring(connectTimeout.plusSeconds(1));

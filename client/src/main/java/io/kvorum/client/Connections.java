@@ -3,6 +3,7 @@ package io.kvorum.client;
 import io.kvorum.core.Clock;
 import io.kvorum.core.MessageTypes;
 import io.kvorum.core.protocol.ClientMessages;
+import io.kvorum.transport.TlsConfig;
 import io.kvorum.transport.WireClient;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -41,17 +42,21 @@ final class Connections implements AutoCloseable {
     private final String user;
     private final String password;
     private final long connectTimeoutMs;
+    private final TlsConfig tls;
     private final EventLoopGroup group;
     private final Map<Address, WireClient> clients = new HashMap<>();
     private final ConcurrentHashMap<Address, Long> unreachableUntilNanos = new ConcurrentHashMap<>();
     private boolean closed;
 
-    Connections(Clock clock, String clientName, String user, String password, long connectTimeoutMs, int threads) {
+    /** @param tls TLS for every connection, or null for plaintext */
+    Connections(Clock clock, String clientName, String user, String password, long connectTimeoutMs, TlsConfig tls,
+            int threads) {
         this.clock = clock;
         this.clientName = clientName;
         this.user = user;
         this.password = password;
         this.connectTimeoutMs = connectTimeoutMs;
+        this.tls = tls;
         this.group = new NioEventLoopGroup(threads, new DefaultThreadFactory("kvorum-client", true));
     }
 
@@ -73,6 +78,9 @@ final class Connections implements AutoCloseable {
                     .eventLoopGroup(group);
             if (user != null) {
                 b.credentials(user, password);
+            }
+            if (tls != null) {
+                b.tls(tls);
             }
             c = b.build();
             clients.put(address, c);

@@ -10,11 +10,14 @@ import io.kvorum.core.ReadOptions;
 import io.kvorum.core.RequestTimeoutException;
 import io.kvorum.core.UnavailableException;
 import io.kvorum.core.WriteOptions;
+import io.kvorum.core.NodeId;
+import io.kvorum.core.protocol.AdminMessages.ReplicaReadRequest;
 import io.kvorum.core.protocol.GetRequest;
 import io.kvorum.core.protocol.GetResponse;
 import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.core.protocol.PutResponse;
 import io.kvorum.core.protocol.RingResponse;
+import io.kvorum.transport.TlsConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,7 +87,7 @@ public final class KvorumClient implements AutoCloseable {
 
     private KvorumClient(Builder b, List<Address> seeds) {
         this.requestTimeoutMs = b.requestTimeoutMs;
-        this.connections = new Connections(Clock.system(), b.clientName, b.user, b.password, b.connectTimeoutMs,
+        this.connections = new Connections(Clock.system(), b.clientName, b.user, b.password, b.connectTimeoutMs, b.tls,
                 b.ioThreads);
         this.router = new Router(seeds, connections, Clock.system(), b.connectTimeoutMs + b.requestTimeoutMs);
     }
@@ -146,6 +149,22 @@ public final class KvorumClient implements AutoCloseable {
         return router.send(key, GetRequest.of(key, options), GetResponse.class, options.timeoutMs(),
                         "get of key '" + key + "'", false)
                 .thenApply(response -> GetResult.of(key, response.records()));
+    }
+
+    /**
+     * Exactly what {@code replica} stores of {@code key}, read there directly: no quorum, no read
+     * repair, the replica's own records (siblings and tombstones' absence as it has them). For
+     * debugging and experiments, to see what each replica holds; on a node with client users it
+     * needs role admin.
+     */
+    public GetResult getFromReplica(String key, NodeId replica, Duration timeout) {
+        Key k = Key.of(utf8(Objects.requireNonNull(key, "key")));
+        Objects.requireNonNull(replica, "replica");
+        ensureOpen();
+        checkKey(k);
+        return Router.join(router.send(k, new ReplicaReadRequest(k.toByteArray(), replica.value(), timeout.toMillis()),
+                        GetResponse.class, timeout.toMillis(), "read of key '" + key + "' on replica " + replica, false)
+                .thenApply(response -> GetResult.of(k, response.records())));
     }
 
     // ----------------------------------------------------------------------------------- writes
@@ -339,6 +358,7 @@ public final class KvorumClient implements AutoCloseable {
         private long connectTimeoutMs = 1_000;
         private long ringRefreshPeriodMs = 30_000;
         private int ioThreads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+        private TlsConfig tls;
 
         private Builder() {
         }
@@ -398,6 +418,23 @@ public final class KvorumClient implements AutoCloseable {
         public Builder ioThreads(int threads) {
             Checks.require(threads >= 1 && threads <= 64, "ioThreads", threads, "1..64");
             this.ioThreads = threads;
+            return this;
+        }
+
+        /**
+         * Talks to every node over TLS, for a cluster whose nodes have {@code client.tls.enabled}.
+         * The configuration says which certificates to trust (default: the JDK's certificate
+         * authorities) and whether to check that a node's certificate names the address the client
+         * dials, as it should for production:
+         * <pre>{@code
+         * KvorumClient.builder().seeds("10.0.0.1:9100")
+         *         .tls(TlsConfig.builder("tls").trustStore(Path.of("truststore.p12"), password)
+         *                 .verifyHostname(true).build())
+         *         .build();
+         * }</pre>
+         */
+        public Builder tls(TlsConfig config) {
+            this.tls = Objects.requireNonNull(config, "config");
             return this;
         }
 

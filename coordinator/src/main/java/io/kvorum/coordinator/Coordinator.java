@@ -2,6 +2,10 @@ package io.kvorum.coordinator;
 
 import io.kvorum.coordinator.CoordinatorMessages.CoordinateGet;
 import io.kvorum.coordinator.CoordinatorMessages.CoordinatePut;
+import io.kvorum.coordinator.CoordinatorMessages.ReplicaRead;
+import io.kvorum.coordinator.CoordinatorMessages.ReplicaReadResult;
+import io.kvorum.core.Key;
+import io.kvorum.core.NodeId;
 import io.kvorum.core.DotSource;
 import io.kvorum.core.MessageBus;
 import io.kvorum.core.RequestTimeoutException;
@@ -60,6 +64,12 @@ public final class Coordinator {
         public final LongAdder readRepairs = new LongAdder();
         /** Replica answers to reads that were incomplete (a damaged block), merged but not counted toward R. */
         public final LongAdder incompleteReplies = new LongAdder();
+        /** Hints this node kept as coordinator for replicas that did not acknowledge a write. */
+        public final LongAdder hintsKept = new LongAdder();
+        /** Hints this node's store refused (a bound) or failed to write. */
+        public final LongAdder hintsRefused = new LongAdder();
+        /** Repairs not sent because they carried more of a key's records than the sibling limit. */
+        public final LongAdder readRepairsOverLimit = new LongAdder();
     }
 
     /**
@@ -71,17 +81,27 @@ public final class Coordinator {
      */
     public Coordinator(Seams seams, DotSource dots, ReplicaStore store, Membership membership,
                        CoordinatorOptions options) {
+        this(seams, dots, store, membership, options, HintSink.NONE);
+    }
+
+    /**
+     * @param hints where this node keeps writes for replicas that missed them, and the sloppy writes
+     *              it takes as a fallback
+     */
+    public Coordinator(Seams seams, DotSource dots, ReplicaStore store, Membership membership,
+                       CoordinatorOptions options, HintSink hints) {
         Objects.requireNonNull(seams, "seams");
         Objects.requireNonNull(dots, "dots");
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(membership, "membership");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(hints, "hints");
         this.bus = seams.bus();
         this.replicationFactor = options.replicationFactor();
         Forwarder forwarder = new Forwarder(seams.self(), bus, membership, stats);
         this.reads = new ReadPath(seams, store, membership, options, forwarder, stats);
-        this.writes = new WritePath(seams, dots, store, membership, options, forwarder, stats);
-        this.replicaHandlers = new ReplicaHandlers(store, seams.storage());
+        this.writes = new WritePath(seams, dots, store, membership, options, forwarder, stats, hints);
+        this.replicaHandlers = new ReplicaHandlers(store, seams.storage(), options.maxSiblings(), hints);
     }
 
     /** Registers the replica-side and forwarding handlers; call before the bus starts. */
@@ -102,6 +122,17 @@ public final class Coordinator {
     /** A client's read. */
     public CompletableFuture<GetResponse> get(GetRequest request) {
         return reads.get(request, false);
+    }
+
+    /**
+     * What {@code replica} stores of {@code key}, read directly, without a quorum or read repair:
+     * for operators and experiments that need to see each replica's own records.
+     */
+    public CompletableFuture<GetResponse> readReplica(NodeId replica, Key key, long timeoutMs) {
+        CompletableFuture<ReplicaReadResult> result = replica.equals(bus.self())
+                ? replicaHandlers.read(new ReplicaRead(key))
+                : bus.request(replica, new ReplicaRead(key), ReplicaReadResult.class, timeoutMs);
+        return result.thenApply(r -> new GetResponse(r.records()));
     }
 
     /** A client's write or delete. */

@@ -3,6 +3,7 @@ package io.kvorum.coordinator;
 import io.kvorum.core.Key;
 import io.kvorum.core.Message;
 import io.kvorum.core.MessageTypes;
+import io.kvorum.core.NodeId;
 import io.kvorum.core.Record;
 import io.kvorum.core.protocol.GetRequest;
 import io.kvorum.core.protocol.PutRequest;
@@ -20,6 +21,14 @@ public final class CoordinatorMessages {
     }
 
     public record ReplicaWriteAck() implements Message {
+    }
+
+    /**
+     * A sloppy write's records for a fallback to keep as a hint for {@code replica}, a home replica
+     * believed down; acknowledged (with {@link ReplicaWriteAck}) once the hint is stored, and
+     * fsynced when durable. A fallback whose hints are full refuses it.
+     */
+    public record HintedWrite(List<Record> records, boolean durable, NodeId replica) implements Message {
     }
 
     /** Asks a replica for its live records of a key. */
@@ -73,6 +82,7 @@ public final class CoordinatorMessages {
                 .add(103, ReplicaReadResult.class)
                 .add(104, CoordinatePut.class)
                 .add(105, CoordinateGet.class)
-                .add(106, ReplicaRestore.class);
+                .add(106, HintedWrite.class)
+                .add(107, ReplicaRestore.class);
     }
 }

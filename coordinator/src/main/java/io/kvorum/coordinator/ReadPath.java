@@ -57,6 +57,7 @@ final class ReadPath {
     private final ReplicaStore store;
     private final Membership membership;
     private final int replicationFactor;
+    private final int maxSiblings;
     private final RequestChecks checks;
     private final Forwarder forwarder;
     private final Coordinator.Stats stats;
@@ -70,6 +71,7 @@ final class ReadPath {
         this.store = store;
         this.membership = membership;
         this.replicationFactor = options.replicationFactor();
+        this.maxSiblings = options.maxSiblings();
         this.checks = new RequestChecks(options);
         this.forwarder = forwarder;
         this.stats = stats;
@@ -131,10 +133,20 @@ final class ReadPath {
         });
     }
 
+    /**
+     * Sends each stale replica what it lacks, and each incomplete one its restore. A repair carrying
+     * more of the key's records than the sibling limit (replicas that diverged while partitioned) is
+     * not sent, since the replica would refuse it: the replicas stay apart until a client resolves the
+     * siblings it read (an incomplete one stays incomplete until then).
+     */
     private void repair(Key key, Map<NodeId, KeyRead> replies, int restoreQuorum) {
         ReadRepair.repairs(replies, restoreQuorum).forEach((replica, repair) -> {
-            stats.readRepairs.increment();
             List<Record> records = repair.records();
+            if (records.size() > maxSiblings) {
+                stats.readRepairsOverLimit.increment();
+                return;
+            }
+            stats.readRepairs.increment();
             if (replica.equals(self)) {
                 CompletableFuture.runAsync(() -> {
                     if (repair.restores()) {

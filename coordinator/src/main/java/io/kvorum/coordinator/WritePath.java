@@ -1,6 +1,7 @@
 package io.kvorum.coordinator;
 
 import io.kvorum.coordinator.CoordinatorMessages.CoordinatePut;
+import io.kvorum.coordinator.CoordinatorMessages.HintedWrite;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWrite;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWriteAck;
 import io.kvorum.core.Causality;
@@ -11,6 +12,7 @@ import io.kvorum.core.Dot;
 import io.kvorum.core.DotSource;
 import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.Key;
+import io.kvorum.core.Message;
 import io.kvorum.core.MessageBus;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.Record;
@@ -28,17 +30,17 @@ import io.kvorum.storage.ReplicaStore;
 import io.kvorum.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A client's write or delete, coordinated here: where it goes and how many acknowledgements it
  * needs is the {@link WritePlan}; this class carries the plan out.
  *
  * <p><b>Order.</b> Refused before anything is sent (nothing applied, nothing on the wire) when the
- * request is invalid or the plan is unsatisfiable. Otherwise, under a per-key lock on a storage
+ * request is invalid or the plan is unsatisfiable. Otherwise, one at a time per key on a storage
  * thread: read the local records, take the next dot, make the record with the client's context,
  * apply it locally, and send it with the local records it does not supersede
  * ({@link Causality#survivorsToShip}) to the other up targets. A write that would leave the key
@@ -47,8 +49,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * acknowledgement; success after the plan's required count. The response carries the context
  * after the write.
  *
- * <p><b>Why the lock and the survivors.</b> The next write of the key must see this one's record to
- * ship it, so the read-dot-apply step is serialised per key ({@link KeyLocks}); and a replica must
+ * <p><b>Why the queue and the survivors.</b> The next write of the key must see this one's record to
+ * ship it, so the read-dot-apply step is serialised per key ({@link KeyQueues}, which holds no
+ * thread while a write waits, so a hot key cannot stall the others); and a replica must
  * never hold an actor's later dot without the earlier concurrent record, or a reader there would
  * get a context claiming a record it never saw (DESIGN.md, Data model).
  *
@@ -65,33 +68,37 @@ final class WritePath {
     private final MessageBus bus;
     private final Scheduler scheduler;
     private final Clock clock;
-    private final Executor storage;
     private final DotSource dots;
     private final ReplicaStore store;
     private final Membership membership;
     private final int replicationFactor;
     private final int maxSiblings;
     private final RequestChecks checks;
-    private final KeyLocks locks;
+    private final KeyQueues keyQueues;
     private final Forwarder forwarder;
     private final Coordinator.Stats stats;
+    private final HintSink hints;
+    private final boolean sloppyByDefault;
+    private final Executor storage;
 
     WritePath(Seams seams, DotSource dots, ReplicaStore store, Membership membership, CoordinatorOptions options,
-              Forwarder forwarder, Coordinator.Stats stats) {
+              Forwarder forwarder, Coordinator.Stats stats, HintSink hints) {
         this.self = seams.self();
         this.bus = seams.bus();
         this.scheduler = seams.scheduler();
         this.clock = seams.clock();
-        this.storage = seams.storage();
         this.dots = dots;
         this.store = store;
         this.membership = membership;
         this.replicationFactor = options.replicationFactor();
         this.maxSiblings = options.maxSiblings();
         this.checks = new RequestChecks(options);
-        this.locks = new KeyLocks(options.keyLockStripes());
+        this.keyQueues = new KeyQueues(seams.storage());
         this.forwarder = forwarder;
         this.stats = stats;
+        this.hints = hints;
+        this.sloppyByDefault = options.sloppyWrites();
+        this.storage = seams.storage();
     }
 
     /** @param forwarded whether another node forwarded this request here (then it is not forwarded again) */
@@ -117,7 +124,7 @@ final class WritePath {
         }
         String what = request.isDelete() ? "delete" : "write";
         WritePlan plan = WritePlan.of(membership.ring(), membership.pendingRing(), key, n, options.w(), self,
-                membership::isUp);
+                membership::isUp, options.isSloppy(sloppyByDefault));
         if (!plan.isHomeReplica(self)) {
             return forwarder.forward(plan.homeReplicas(), forwarded, new CoordinatePut(request), PutResponse.class,
                     options.timeoutMs(), "write");
@@ -135,8 +142,8 @@ final class WritePath {
         round.settled().thenRun(deadline::cancel);
 
         Durability durability = ReplicaHandlers.durability(options.isDurable());
-        CompletableFuture<List<Record>> written = CompletableFuture.supplyAsync(
-                () -> writeLocally(key, context, request.value(), durability), storage);
+        CompletableFuture<List<Record>> written = keyQueues.submit(key,
+                () -> writeLocally(key, context, request.value(), durability));
         written.whenComplete((shipped, error) -> {
             if (error != null) {
                 round.fail(self, Futures.unwrap(error));
@@ -144,9 +151,13 @@ final class WritePath {
             }
             round.reply(self, true);
             ReplicaWrite message = new ReplicaWrite(shipped, options.isDurable());
+            round.settled().thenAccept(acks -> keepHints(plan, acks.keySet(), shipped, durability));
             for (NodeId replica : up) {
                 if (!replica.equals(self)) {
-                    bus.request(replica, message, ReplicaWriteAck.class, timeoutMs).whenComplete((ack, e) -> {
+                    NodeId standsInFor = plan.fallbacks().get(replica);
+                    Message sent = standsInFor == null ? message
+                            : new HintedWrite(shipped, options.isDurable(), standsInFor);
+                    bus.request(replica, sent, ReplicaWriteAck.class, timeoutMs).whenComplete((ack, e) -> {
                         if (e == null) {
                             round.reply(replica, true);
                         } else {
@@ -206,30 +217,61 @@ final class WritePath {
     }
 
     /**
+     * Once the write's round has settled, keeps a hint here for each target that did not take it:
+     * down (not sent to), failed or too slow, unless a fallback acknowledged a hint for it. Strict
+     * writes get hints too, so a replica that was down receives the write when it returns
+     * (Cassandra does the same); whatever the hints miss, anti-entropy repairs.
+     */
+    private void keepHints(WritePlan plan, Set<NodeId> acknowledged, List<Record> shipped, Durability durability) {
+        List<NodeId> missed = new ArrayList<>();
+        for (NodeId target : plan.targets()) {
+            if (!target.equals(self) && !acknowledged.contains(target)) {
+                missed.add(target);
+            }
+        }
+        plan.fallbacks().forEach((fallback, replica) -> {
+            if (acknowledged.contains(fallback)) {
+                missed.remove(replica);
+            }
+        });
+        if (missed.isEmpty()) {
+            return;
+        }
+        storage.execute(() -> {
+            for (NodeId target : missed) {
+                try {
+                    if (hints.add(target, shipped, durability)) {
+                        stats.hintsKept.increment();
+                    } else {
+                        stats.hintsRefused.increment();
+                    }
+                } catch (RuntimeException e) {
+                    // The store logs its own failures; the write's outcome is already decided.
+                    stats.hintsRefused.increment();
+                }
+            }
+        });
+    }
+
+    /**
      * Makes the write's record and applies it here; returns it followed by the local records it does
      * not supersede, which is what the other targets are sent. A null value is a delete.
      */
     private List<Record> writeLocally(Key key, VersionVector context, byte[] value, Durability durability) {
-        ReentrantLock lock = locks.of(key);
-        lock.lock();
-        try {
-            List<Record> local = store.read(key);
-            Dot dot = dots.nextDot();
-            Record record = value == null
-                    ? Record.tombstone(key, dot, context, clock.nowMillis())
-                    : Record.value(key, dot, context, clock.nowMillis(), value);
-            List<Record> survivors = Causality.survivorsToShip(local, record);
-            if (survivors.size() + 1 > maxSiblings) {
-                throw new TooManySiblingsException(key, survivors.size(), maxSiblings,
-                        CoordinatorOptions.MAX_SIBLINGS.key());
-            }
-            List<Record> shipped = new ArrayList<>(survivors.size() + 1);
-            shipped.add(record);
-            shipped.addAll(survivors);
-            store.apply(List.of(record), durability);
-            return shipped;
-        } finally {
-            lock.unlock();
+        List<Record> local = store.read(key);
+        Dot dot = dots.nextDot();
+        Record record = value == null
+                ? Record.tombstone(key, dot, context, clock.nowMillis())
+                : Record.value(key, dot, context, clock.nowMillis(), value);
+        List<Record> survivors = Causality.survivorsToShip(local, record);
+        if (survivors.size() + 1 > maxSiblings) {
+            throw new TooManySiblingsException(key, survivors.size(), maxSiblings,
+                    CoordinatorOptions.MAX_SIBLINGS.key());
         }
+        List<Record> shipped = new ArrayList<>(survivors.size() + 1);
+        shipped.add(record);
+        shipped.addAll(survivors);
+        store.apply(List.of(record), durability);
+        return shipped;
     }
 }

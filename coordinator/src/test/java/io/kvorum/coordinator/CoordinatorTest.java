@@ -19,16 +19,14 @@ class CoordinatorTest {
     @Test
     void optionsShowTheBadValue() {
         RecordLimits limits = RecordLimits.defaults();
-        assertThatThrownBy(() -> new CoordinatorOptions(0, limits, 1000, 16, 100))
+        assertThatThrownBy(() -> new CoordinatorOptions(0, limits, 1000, 100))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("replication factor: 0 (expected: > 0)");
-        assertThatThrownBy(() -> new CoordinatorOptions(3, limits, 0, 16, 100))
+        assertThatThrownBy(() -> new CoordinatorOptions(3, limits, 0, 100))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("max timeout ms: 0 (expected: > 0)");
-        assertThatThrownBy(() -> new CoordinatorOptions(3, limits, 1000, 0, 100))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("key lock stripes: 0 (expected: 1 to 65536)");
-        assertThatThrownBy(() -> new CoordinatorOptions(3, null, 1000, 16, 100)).isInstanceOf(NullPointerException.class);
-        assertThat(CoordinatorOptions.of(3, limits, 1000).keyLockStripes())
-                .isEqualTo(CoordinatorOptions.DEFAULT_KEY_LOCK_STRIPES).isEqualTo(1024);
+        assertThatThrownBy(() -> new CoordinatorOptions(3, limits, 1000, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("request.max_siblings_per_key");
+        assertThatThrownBy(() -> new CoordinatorOptions(3, null, 1000, 100)).isInstanceOf(NullPointerException.class);
+        assertThat(CoordinatorOptions.of(3, limits, 1000).maxSiblings()).isEqualTo(100);
     }
 
     @Test

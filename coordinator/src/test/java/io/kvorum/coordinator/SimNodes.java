@@ -63,6 +63,7 @@ final class SimNodes {
         final NodeId id;
         final SimBus bus;
         final RecordingStore store;
+        final RecordingHints hints = new RecordingHints();
         final DelayedExecutor storage;
         Coordinator coordinator;
 
@@ -153,7 +154,7 @@ final class SimNodes {
         SimNode node = new SimNode(id, bus, new RecordingStore(stores.apply(nodes.size())), new DelayedExecutor(loop));
         node.coordinator = new Coordinator(new Seams(bus, loop, loop, random.split(), node.storage),
                 new Dots(id), node.store, membership,
-                CoordinatorOptions.of(replicationFactor, RecordLimits.defaults(), MAX_TIMEOUT_MS));
+                CoordinatorOptions.of(replicationFactor, RecordLimits.defaults(), MAX_TIMEOUT_MS), node.hints);
         node.coordinator.registerHandlers();
         return node;
     }

@@ -11,8 +11,21 @@ package io.kvorum.core;
  */
 public class TooManySiblingsException extends InvalidRequestException {
     public TooManySiblingsException(Key key, int siblings, int limit, String setting) {
-        super("key " + key + " has " + siblings + " siblings, and this write's context does not cover them"
+        this("key " + key + " has " + siblings + " siblings, and this write's context does not cover them"
                 + " (expected: at most " + limit + " siblings, set by " + setting + "); read the key, resolve its"
                 + " siblings and write with the read's context");
+    }
+
+    private TooManySiblingsException(String message) {
+        super(message);
+    }
+
+    /**
+     * A replica's refusal of a batch (a coordinator's write, a repair, a hint) carrying more of one
+     * key's records than the limit: no coordinator that respects the limit sends one.
+     */
+    public static TooManySiblingsException inBatch(Key key, int records, int limit, String setting) {
+        return new TooManySiblingsException("a batch of " + records + " records of key " + key + " (expected: at most "
+                + limit + ", set by " + setting + ")");
     }
 }

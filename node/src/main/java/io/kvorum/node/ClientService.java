@@ -5,6 +5,8 @@ import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.Message;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.UnavailableException;
+import io.kvorum.core.Key;
+import io.kvorum.core.protocol.AdminMessages.ReplicaReadRequest;
 import io.kvorum.core.protocol.GetRequest;
 import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.core.protocol.RingRequest;
@@ -47,6 +49,9 @@ final class ClientService implements WireServer.RequestHandler {
         if (membership.ring().isEmpty()) {
             return CompletableFuture.failedFuture(UnavailableException.of("this node has not learned the ring yet"
                     + " (it is still finding the cluster through its seeds);", 1, 0));
+        }
+        if (request instanceof ReplicaReadRequest read) {
+            return coordinator.readReplica(new NodeId(read.nodeId()), Key.of(read.key()), read.timeoutMs());
         }
         if (request instanceof GetRequest get) {
             return coordinator.get(get);

@@ -22,6 +22,7 @@ import io.kvorum.storage.RecordLimits;
 import io.kvorum.storage.lsm.LsmOptions;
 import io.kvorum.storage.lsm.LsmStore;
 import io.kvorum.transport.NettyMessageBus;
+import io.kvorum.transport.TlsConfig;
 import io.kvorum.transport.WireServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -87,6 +88,9 @@ public final class Node implements AutoCloseable {
 
     private Node(Settings settings) throws Exception {
         NodeSettings.checkSecret(settings);
+        // Read before anything touches the data directory: a key file that cannot be used stops the start.
+        TlsConfig internodeTls = TlsSettings.internode(settings);
+        TlsConfig clientTls = TlsSettings.clientPort(settings);
         Path dataDir = Path.of(settings.get(NodeSettings.DATA_DIR)).toAbsolutePath();
         Files.createDirectories(dataDir);
         String host = settings.get(NodeSettings.LISTEN_ADDRESS);
@@ -131,6 +135,9 @@ public final class Node implements AutoCloseable {
             String secret = settings.get(NodeSettings.CLUSTER_SECRET);
             if (!secret.isEmpty()) {
                 busBuilder.sharedSecret(secret);
+            }
+            if (internodeTls != null) {
+                busBuilder.tls(internodeTls);
             }
             bus = busBuilder.build();
 
@@ -184,7 +191,7 @@ public final class Node implements AutoCloseable {
                     0, STORAGE_REPORT_MS, TimeUnit.MILLISECONDS);
             started.push(storageReport::cancel);
 
-            clientServer = WireServer.builder(ClientMessages.types(),
+            WireServer.Builder clientServerBuilder = WireServer.builder(ClientMessages.types(),
                             new ClientService(coordinator, membership, new AdminService(membership, ringChanges,
                                     streamer, replicationFactor, () -> retired.complete(null), store, storageThreads)))
                     .listen(host, clientPort)
@@ -192,9 +199,11 @@ public final class Node implements AutoCloseable {
                     .maxFrameBytes(Math.toIntExact(settings.get(NodeSettings.MAX_FRAME_BYTES)))
                     .maxConnections(settings.get(NodeSettings.CLIENT_MAX_CONNECTIONS),
                             settings.get(NodeSettings.CLIENT_MAX_CONNECTIONS_PER_ADDRESS))
-                    .idleTimeoutMs(settings.get(NodeSettings.CLIENT_IDLE_TIMEOUT_MS))
-                    .build()
-                    .start();
+                    .idleTimeoutMs(settings.get(NodeSettings.CLIENT_IDLE_TIMEOUT_MS));
+            if (clientTls != null) {
+                clientServerBuilder.tls(clientTls);
+            }
+            clientServer = clientServerBuilder.build().start();
             started.push(clientServer);
             log.info("Node {} serving clients on {}:{} and nodes on {}; cluster {}, seeds {}", identity.nodeId(),
                     host, clientPort, bus.localAddress(), settings.get(NodeSettings.CLUSTER_NAME), seeds);

@@ -68,7 +68,8 @@ public final class NodeAssembly {
             int replicationFactor = settings.get(NodeSettings.REPLICATION_FACTOR);
             CoordinatorOptions coordinator = CoordinatorOptions.of(replicationFactor, limits,
                     settings.get(NodeSettings.MAX_REQUEST_TIMEOUT_MS))
-                    .withMaxSiblings(settings.get(CoordinatorOptions.MAX_SIBLINGS));
+                    .withMaxSiblings(settings.get(CoordinatorOptions.MAX_SIBLINGS))
+                    .withSloppyWrites(settings.get(CoordinatorOptions.SLOPPY_WRITES));
             return new Options(coordinator, StreamOptions.fromSettings(settings),
                     new RingChanges.Options(replicationFactor, settings.get(NodeSettings.NUM_TOKENS),
                             settings.get(NodeSettings.RING_CHANGE_GRACE_MS), RingChanges.Options.DEFAULT_SETTLE_TIMEOUT_MS,
@@ -104,20 +105,24 @@ public final class NodeAssembly {
                     seams.scheduler(), seams.clock(), seams.forPart().random(), b.gossipOptions);
             this.membership = gossip;
         }
-        this.coordinator = new Coordinator(seams.forPart(), b.dots, b.store, membership,
+        // Data requests (replica reads and writes, streams, fetches) only from live members; gossip,
+        // which makes a node known, is not gated. A scripted membership's cluster is fixed.
+        Seams data = gossip == null ? seams : new Seams(new MemberGate(seams.bus(), gossip, seams.clock()),
+                seams.clock(), seams.scheduler(), seams.random(), seams.storage());
+        this.coordinator = new Coordinator(data.forPart(), b.dots, b.store, membership,
                 options.coordinator());
-        this.streamer = new RangeStreamer(b.store, seams.bus(), seams.scheduler(), seams.clock(), seams.storage(),
+        this.streamer = new RangeStreamer(b.store, data.bus(), seams.scheduler(), seams.clock(), seams.storage(),
                 options.streaming());
         this.ringChanges = membership instanceof ClusterMembership cluster
-                ? new RingChanges(cluster, streamer, seams.bus(), seams.scheduler(), seams.clock(),
-                        seams.forPart().random(), options.ringChanges())
+                ? new RingChanges(cluster, streamer, data.bus(), seams.scheduler(), seams.clock(),
+                        data.forPart().random(), options.ringChanges())
                 : null;
 
         coordinator.registerHandlers();
         if (gossip != null) {
             gossip.registerHandlers();
         }
-        new StreamSource(b.store, seams.bus(), seams.storage()).registerHandlers();
+        new StreamSource(b.store, data.bus(), seams.storage()).registerHandlers();
         if (ringChanges != null) {
             ringChanges.registerHandlers();
         }

@@ -4,6 +4,8 @@ import io.kvorum.core.Settings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +48,7 @@ public final class NodeMain implements java.util.concurrent.Callable<Integer> {
             System.err.println("kvorum-node: " + e.getMessage());
             return 2;
         }
-        log.info("Effective configuration (non-default keys): {}", settings.asMap());
+        log.info("Effective configuration (non-default keys): {}", redacted(settings.asMap()));
         Node node;
         try {
             node = Node.start(settings);
@@ -79,6 +81,16 @@ public final class NodeMain implements java.util.concurrent.Callable<Integer> {
     }
 
     private static final long RETIRE_ANSWER_MS = 1000;
+
+    /**
+     * The configuration to log, with the values of secrets and passwords hidden: log files are read
+     * by more people, and kept longer, than the configuration file.
+     */
+    static Map<String, String> redacted(Map<String, String> settings) {
+        Map<String, String> shown = new TreeMap<>(settings);
+        shown.replaceAll((key, value) -> key.endsWith("secret") || key.endsWith("password") ? "(hidden)" : value);
+        return shown;
+    }
 
     /** The failure and its causes' messages on one line, without class names where a message says enough. */
     static String describe(Throwable e) {

@@ -141,15 +141,19 @@ public final class NodeSettings {
         }
     }
 
-    /** Every key a node accepts: these and the storage engine's. */
+    /** Every key a node accepts: these, TLS's ({@link TlsSettings}) and the storage engine's. */
     public static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(List.of(CLUSTER_NAME, CLUSTER_SECRET, CLUSTER_INSECURE, CLUSTER_SEEDS,
                 LISTEN_ADDRESS, INTERNODE_PORT, CLIENT_PORT, DATA_DIR, RACK, STORAGE_THREADS, CLIENT_MAX_CONNECTIONS,
-                CLIENT_MAX_CONNECTIONS_PER_ADDRESS, CLIENT_IDLE_TIMEOUT_MS, NUM_TOKENS, REPLICATION_FACTOR,
-                MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, MAX_INBOUND_CONNECTIONS, MAX_INBOUND_CONNECTIONS_PER_ADDRESS,
-                GossipOptions.INTERVAL_MS, GossipOptions.HEARTBEAT_INTERVAL_MS,
+                CLIENT_MAX_CONNECTIONS_PER_ADDRESS, CLIENT_IDLE_TIMEOUT_MS));
+        all.addAll(TlsSettings.clientPortSettings());
+        all.addAll(List.of(NUM_TOKENS, REPLICATION_FACTOR,
+                MAX_FRAME_BYTES, CONNECT_TIMEOUT_MS, MAX_INBOUND_CONNECTIONS, MAX_INBOUND_CONNECTIONS_PER_ADDRESS));
+        all.addAll(TlsSettings.internodeSettings());
+        all.addAll(List.of(GossipOptions.INTERVAL_MS, GossipOptions.HEARTBEAT_INTERVAL_MS,
                 GossipOptions.PHI_THRESHOLD, GossipOptions.ACCEPTABLE_PAUSE_MS, GossipOptions.RETIRED_RETENTION_MS,
-                MAX_REQUEST_TIMEOUT_MS, CoordinatorOptions.MAX_SIBLINGS, RING_CHANGE_GRACE_MS));
+                MAX_REQUEST_TIMEOUT_MS, CoordinatorOptions.MAX_SIBLINGS, CoordinatorOptions.SLOPPY_WRITES,
+                RING_CHANGE_GRACE_MS));
         all.addAll(StreamOptions.settings());
         all.addAll(LsmSettings.ALL);
         return all;

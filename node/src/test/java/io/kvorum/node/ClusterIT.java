@@ -141,6 +141,22 @@ class ClusterIT {
     }
 
     @Test
+    void aReplicaLocalReadReturnsThatReplicasOwnRecords() {
+        client.put("per-replica", "everywhere", io.kvorum.client.Context.empty(), WriteOptions.all());
+        var members = client.fetchRing().members();
+        assertThat(members).hasSize(3);
+        for (var m : members) {
+            var held = client.getFromReplica("per-replica", new io.kvorum.core.NodeId(m.nodeId()), Duration.ofSeconds(5));
+            assertThat(held.valueAsString()).as("on %s", m.host()).isEqualTo("everywhere");
+        }
+        var none = client.getFromReplica("never-written", new io.kvorum.core.NodeId(members.get(0).nodeId()),
+                Duration.ofSeconds(5));
+        assertThat(none.found()).isFalse();
+        assertThatThrownBy(() -> client.getFromReplica("per-replica", new io.kvorum.core.NodeId(42),
+                Duration.ofSeconds(2))).isInstanceOf(io.kvorum.core.KvorumException.class);
+    }
+
+    @Test
     void aNodeGivenAnUnknownSettingRefusesToStartAndSaysWhy() throws Exception {
         Path logs = dir.resolve("bad-config");
         Files.createDirectories(logs);

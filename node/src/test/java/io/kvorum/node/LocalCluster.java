@@ -3,6 +3,7 @@ package io.kvorum.node;
 import io.kvorum.client.AdminClient;
 import io.kvorum.client.KvorumClient;
 import io.kvorum.core.testing.Await;
+import io.kvorum.transport.TlsConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -32,6 +34,10 @@ final class LocalCluster implements AutoCloseable {
     private final int size;
     private final int firstAddress;
     private final List<String> extraFlags;
+    /** Flags of one node only, such as its own key file. */
+    private final IntFunction<List<String>> nodeFlags;
+    /** How the test's clients connect: null for plaintext, else over TLS. */
+    private final TlsConfig clientTls;
     private final Process[] processes;
     /** Each test cluster its own secret, as bin/kvorum-cluster gives each of its clusters. */
     private final String secret = java.util.HexFormat.of().formatHex(randomBytes());
@@ -42,12 +48,15 @@ final class LocalCluster implements AutoCloseable {
         return bytes;
     }
 
-    private LocalCluster(Path dir, int founders, int capacity, int firstAddress, List<String> extraFlags) {
+    private LocalCluster(Path dir, int founders, int capacity, int firstAddress, List<String> extraFlags,
+            IntFunction<List<String>> nodeFlags, TlsConfig clientTls) {
         this.dir = dir;
         this.founders = founders;
         this.size = capacity;
         this.firstAddress = firstAddress;
         this.extraFlags = List.copyOf(extraFlags);
+        this.nodeFlags = nodeFlags;
+        this.clientTls = clientTls;
         this.processes = new Process[capacity];
     }
 
@@ -62,7 +71,20 @@ final class LocalCluster implements AutoCloseable {
      * {@code extraFlags}; waits until every founder serves clients and sees the others up.
      */
     static LocalCluster start(Path dir, int founders, int firstAddress, int capacity, List<String> extraFlags) {
-        LocalCluster c = new LocalCluster(dir, founders, capacity, firstAddress, extraFlags);
+        return start(new LocalCluster(dir, founders, capacity, firstAddress, extraFlags, node -> List.of(), null));
+    }
+
+    /**
+     * Starts {@code size} founding nodes, node {@code i} with {@code nodeFlags.apply(i)} (its own TLS
+     * key, say); the test's clients and the readiness checks connect with {@code clientTls}.
+     */
+    static LocalCluster startWithTls(Path dir, int size, int firstAddress, IntFunction<List<String>> nodeFlags,
+            TlsConfig clientTls) {
+        return start(new LocalCluster(dir, size, size, firstAddress, List.of(), nodeFlags, clientTls));
+    }
+
+    private static LocalCluster start(LocalCluster c) {
+        int founders = c.founders;
         try {
             for (int i = 0; i < founders; i++) {
                 c.startNode(i);
@@ -95,7 +117,11 @@ final class LocalCluster implements AutoCloseable {
     }
 
     KvorumClient client() {
-        return KvorumClient.builder().seeds(clientAddresses()).requestTimeout(Duration.ofSeconds(5)).build();
+        KvorumClient.Builder b = KvorumClient.builder().seeds(clientAddresses()).requestTimeout(Duration.ofSeconds(5));
+        if (clientTls != null) {
+            b.tls(clientTls);
+        }
+        return b.build();
     }
 
     Path nodeDir(int node) {
@@ -127,9 +153,16 @@ final class LocalCluster implements AutoCloseable {
     }
 
     void startNode(int node) {
+        startNode(node, List.of());
+    }
+
+    /** Starts node {@code node} with {@code flags} after the cluster's own, so they override them. */
+    void startNode(int node, List<String> flags) {
         try {
             Files.createDirectories(nodeDir(node).resolve("logs"));
-            processes[node] = new ProcessBuilder(command(node, List.of()))
+            List<String> all = new ArrayList<>(nodeFlags.apply(node));
+            all.addAll(flags);
+            processes[node] = new ProcessBuilder(command(node, all))
                     .redirectErrorStream(true)
                     .redirectOutput(nodeDir(node).resolve("logs").resolve("console.out").toFile())
                     .start();
@@ -174,7 +207,8 @@ final class LocalCluster implements AutoCloseable {
             int node = i;
             Await.until("node " + (node + 1) + " sees " + members + " NORMAL members, all up", Duration.ofSeconds(120),
                     () -> {
-                        try (AdminClient admin = AdminClient.connect(clientAddress(node), Duration.ofSeconds(2))) {
+                        try (AdminClient admin = AdminClient.connect(clientAddress(node), Duration.ofSeconds(2),
+                                clientTls)) {
                             var rows = admin.status(Duration.ofSeconds(2)).members();
                             long normal = rows.stream().filter(m -> m.status().equals("NORMAL")).count();
                             boolean changing = rows.stream().anyMatch(m -> m.status().equals("JOINING")
@@ -191,6 +225,15 @@ final class LocalCluster implements AutoCloseable {
     /** Waits until node {@code node}'s process has exited (a decommissioned node stops by itself). */
     void awaitStopped(int node, Duration within) {
         Await.until("node " + (node + 1) + " stops", within, () -> !isRunning(node));
+    }
+
+    /** The lines node {@code node} has written to its console so far. */
+    List<String> consoleLines(int node) {
+        try {
+            return Files.readAllLines(nodeDir(node).resolve("logs").resolve("console.out"));
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     /** kill -9. */

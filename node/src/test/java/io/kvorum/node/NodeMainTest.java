@@ -41,4 +41,13 @@ class NodeMainTest {
         assertThat(NodeMain.describe(e)).doesNotContain("\n")
                 .startsWith("cannot listen on 127.0.0.1:9100").contains("Address already in use");
     }
+
+    @Test
+    void secretsAndPasswordsAreHiddenFromTheLoggedConfiguration() {
+        var shown = NodeMain.redacted(java.util.Map.of("cluster.secret", "0123456789abcdef",
+                "client.tls.keystore_password", "hunter22", "client.tls.keystore", "node.p12"));
+        assertThat(shown).containsEntry("cluster.secret", "(hidden)")
+                .containsEntry("client.tls.keystore_password", "(hidden)")
+                .containsEntry("client.tls.keystore", "node.p12");
+    }
 }

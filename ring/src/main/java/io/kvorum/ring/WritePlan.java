@@ -6,7 +6,10 @@ import io.kvorum.core.Key;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.UnavailableException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 
@@ -33,12 +36,13 @@ import java.util.function.Predicate;
  * (there are exactly P of them when both rings hold n nodes for the key), so at least W land on the
  * key's final replicas, whatever subset answers. Cassandra counts pending nodes the same way.
  *
- * <p><b>Extension point: fallbacks.</b> Sloppy quorum (DESIGN.md, Hinted handoff) will add a third
- * group after the pending replicas: for each home replica that is down, the next healthy node
- * clockwise outside the preference list, standing in for it and holding the write as a hint. It
- * slots in where {@link #upTargets} is chosen ({@link #chooseUp}): fallbacks join the up targets,
- * the required count does not change, and the plan would say for whom each fallback stands in.
- * None of that exists yet: today a down home replica simply does not count.
+ * <p><b>Fallbacks (sloppy quorum).</b> A sloppy plan adds a third group: for each home replica
+ * believed down, in preference order, the next node the ring's walk reaches past the preference
+ * list that is up and not already a target, standing in for it (Dynamo's "next healthy node
+ * clockwise"). A fallback takes the write as a hint for the replica it stands in for and its
+ * acknowledgement counts toward W; the required count does not change. A strict plan (the
+ * default) has no fallbacks, so only home and pending replicas ever count. Down pending replicas
+ * get no fallback: their copies are extra, and the coordinator's own hints cover them.
  *
  * <p>Immutable; the lists are unmodifiable.
  */
@@ -49,16 +53,18 @@ public final class WritePlan {
     private final List<NodeId> pendingReplicas;
     private final List<NodeId> targets;
     private final List<NodeId> upTargets;
+    private final Map<NodeId, NodeId> fallbacks;
     private final int required;
 
     private WritePlan(int n, Consistency w, List<NodeId> homeReplicas, List<NodeId> pendingReplicas,
-                      List<NodeId> targets, List<NodeId> upTargets) {
+                      List<NodeId> targets, List<NodeId> upTargets, Map<NodeId, NodeId> fallbacks) {
         this.n = n;
         this.w = w;
         this.homeReplicas = homeReplicas;
         this.pendingReplicas = pendingReplicas;
         this.targets = targets;
         this.upTargets = upTargets;
+        this.fallbacks = fallbacks;
         this.required = w.required(n) + pendingReplicas.size();
     }
 
@@ -73,6 +79,15 @@ public final class WritePlan {
      */
     public static WritePlan of(Ring ring, Ring pendingRing, Key key, int n, Consistency w, NodeId self,
                                Predicate<NodeId> isUp) {
+        return of(ring, pendingRing, key, n, w, self, isUp, false);
+    }
+
+    /**
+     * As {@link #of(Ring, Ring, Key, int, Consistency, NodeId, Predicate)}, with fallbacks for down
+     * home replicas when {@code sloppy}.
+     */
+    public static WritePlan of(Ring ring, Ring pendingRing, Key key, int n, Consistency w, NodeId self,
+                               Predicate<NodeId> isUp, boolean sloppy) {
         Objects.requireNonNull(ring, "ring");
         Objects.requireNonNull(pendingRing, "pending ring");
         Objects.requireNonNull(key, "key");
@@ -83,7 +98,37 @@ public final class WritePlan {
         List<NodeId> home = ring.preferenceList(key, n);
         List<NodeId> pending = pendingReplicas(ring, pendingRing, key, n, home);
         List<NodeId> targets = pending.isEmpty() ? home : concat(home, pending);
-        return new WritePlan(n, w, home, pending, targets, chooseUp(targets, self, isUp));
+        List<NodeId> up = chooseUp(targets, self, isUp);
+        Map<NodeId, NodeId> fallbacks = sloppy && up.size() < targets.size()
+                ? chooseFallbacks(ring, key, home, targets, self, isUp) : Map.of();
+        return new WritePlan(n, w, home, pending, targets, fallbacks.isEmpty() ? up
+                : concat(up, List.copyOf(fallbacks.keySet())), fallbacks);
+    }
+
+    /**
+     * For each down home replica, in preference order, the first node past the preference list in
+     * the ring's walk that is up and neither a target nor already standing in: fallback to replica,
+     * in the order chosen.
+     */
+    private static Map<NodeId, NodeId> chooseFallbacks(Ring ring, Key key, List<NodeId> home, List<NodeId> targets,
+                                                       NodeId self, Predicate<NodeId> isUp) {
+        List<NodeId> walk = ring.preferenceList(key, ring.size());
+        Map<NodeId, NodeId> chosen = new LinkedHashMap<>();
+        // From the start: with racks the long walk need not begin with the preference list itself.
+        int next = 0;
+        for (NodeId replica : home) {
+            if (replica.equals(self) || isUp.test(replica)) {
+                continue;
+            }
+            while (next < walk.size()) {
+                NodeId candidate = walk.get(next++);
+                if (!targets.contains(candidate) && (candidate.equals(self) || isUp.test(candidate))) {
+                    chosen.put(candidate, replica);
+                    break;
+                }
+            }
+        }
+        return Collections.unmodifiableMap(chosen);
     }
 
     /** The key's replicas in the pending ring that are not among its current ones. */
@@ -100,10 +145,7 @@ public final class WritePlan {
         return List.copyOf(pending);
     }
 
-    /**
-     * The targets to send to. Sloppy fallbacks for down home replicas would be chosen here (see the
-     * class comment); today it keeps the targets that are up.
-     */
+    /** The targets believed up, self always, in target order. */
     private static List<NodeId> chooseUp(List<NodeId> targets, NodeId self, Predicate<NodeId> isUp) {
         List<NodeId> up = new ArrayList<>(targets.size());
         for (NodeId node : targets) {
@@ -136,9 +178,20 @@ public final class WritePlan {
         return targets;
     }
 
-    /** The targets believed up (self always), in target order: the nodes the write is sent to. */
+    /**
+     * The nodes the write is sent to: the targets believed up (self always), in target order, then
+     * the fallbacks in the order chosen.
+     */
     public List<NodeId> upTargets() {
         return upTargets;
+    }
+
+    /**
+     * Fallback node to the home replica it stands in for, in the order chosen; empty for a strict
+     * plan and when every home replica is up.
+     */
+    public Map<NodeId, NodeId> fallbacks() {
+        return fallbacks;
     }
 
     /** Acknowledgements the write needs: W of n, plus one per pending replica. */
@@ -146,7 +199,7 @@ public final class WritePlan {
         return required;
     }
 
-    /** Whether enough targets are up to gather {@link #required} acknowledgements. */
+    /** Whether enough targets (and fallbacks) are up to gather {@link #required} acknowledgements. */
     public boolean isSatisfiable() {
         return upTargets.size() >= required;
     }
@@ -176,6 +229,6 @@ public final class WritePlan {
     @Override
     public String toString() {
         return "WritePlan[n=" + n + ", w=" + w + ", home=" + homeReplicas + ", pending=" + pendingReplicas + ", up="
-                + upTargets + ", required=" + required + "]";
+                + upTargets + (fallbacks.isEmpty() ? "" : ", fallbacks=" + fallbacks) + ", required=" + required + "]";
     }
 }

@@ -186,6 +186,70 @@ class WritePlanProperties {
         }
     }
 
+    /**
+     * Sloppy fallbacks: one per down home replica while healthy nodes remain, each the first node
+     * of the ring's walk that is up and not yet used, distinct from every target; they add to the
+     * nodes written, never to the acknowledgements required.
+     */
+    @Property(tries = 300)
+    void fallbacksAreTheNextHealthyNodesOfTheWalkStandingInForDownHomeReplicas(
+            @ForAll long seed, @ForAll @IntRange(min = 1, max = 9) int nodes,
+            @ForAll @IntRange(min = 1, max = 16) int numTokens, @ForAll @IntRange(min = 1, max = 4) int n,
+            @ForAll @IntRange(min = 0, max = 6) int wChoice, @ForAll boolean leave) {
+        Scenario s = change(seed, nodes + (leave ? 1 : 0), numTokens, n, leave);
+        Consistency w = consistency(wChoice, n);
+        for (int i = 0; i < KEYS_PER_TRY; i++) {
+            Key key = s.nextKey();
+            WritePlan strict = WritePlan.of(s.ring(), s.pendingRing(), key, n, w, s.self(), s.isUp());
+            WritePlan sloppy = WritePlan.of(s.ring(), s.pendingRing(), key, n, w, s.self(), s.isUp(), true);
+
+            assertThat(sloppy.targets()).isEqualTo(strict.targets());
+            assertThat(sloppy.required()).isEqualTo(strict.required());
+            assertThat(sloppy.upTargets()).doesNotHaveDuplicates();
+            assertThat(sloppy.upTargets().subList(0, strict.upTargets().size())).isEqualTo(strict.upTargets());
+            List<NodeId> fallbacks = new ArrayList<>(sloppy.fallbacks().keySet());
+            assertThat(sloppy.upTargets().subList(strict.upTargets().size(), sloppy.upTargets().size()))
+                    .isEqualTo(fallbacks);
+
+            // The model: walk the ring, give each down home replica the next unused healthy node.
+            List<NodeId> downHome = new ArrayList<>(strict.homeReplicas());
+            downHome.removeIf(node -> node.equals(s.self()) || s.up().contains(node));
+            List<NodeId> walk = s.ring().preferenceList(key, s.ring().size());
+            java.util.Map<NodeId, NodeId> expected = new java.util.LinkedHashMap<>();
+            int next = 0;
+            for (NodeId replica : downHome) {
+                while (next < walk.size()) {
+                    NodeId candidate = walk.get(next++);
+                    if (!strict.targets().contains(candidate) && (candidate.equals(s.self()) || s.up().contains(candidate))) {
+                        expected.put(candidate, replica);
+                        break;
+                    }
+                }
+            }
+            assertThat(sloppy.fallbacks()).containsExactlyEntriesOf(expected);
+            assertThat(fallbacks).doesNotContainAnyElementsOf(strict.targets())
+                    .allMatch(f -> f.equals(s.self()) || s.up().contains(f));
+            assertThat(sloppy.fallbacks().values()).doesNotHaveDuplicates().allMatch(downHome::contains);
+            long healthyOutside = s.ring().nodes().stream().filter(node -> !strict.targets().contains(node))
+                    .filter(node -> node.equals(s.self()) || s.up().contains(node)).count();
+            assertThat(sloppy.fallbacks()).hasSize((int) Math.min(downHome.size(), healthyOutside));
+        }
+    }
+
+    @Property(tries = 200)
+    void aStrictPlanNeverCountsAFallback(
+            @ForAll long seed, @ForAll @IntRange(min = 1, max = 9) int nodes,
+            @ForAll @IntRange(min = 1, max = 16) int numTokens, @ForAll @IntRange(min = 1, max = 4) int n,
+            @ForAll @IntRange(min = 0, max = 6) int wChoice) {
+        Scenario s = change(seed, nodes, numTokens, n, false);
+        for (int i = 0; i < KEYS_PER_TRY; i++) {
+            WritePlan plan = WritePlan.of(s.ring(), s.pendingRing(), s.nextKey(), n, consistency(wChoice, n), s.self(),
+                    s.isUp());
+            assertThat(plan.fallbacks()).isEmpty();
+            assertThat(plan.targets()).containsAll(plan.upTargets());
+        }
+    }
+
     @Example
     void theDescriptionNamesWNAndThePendingReplicas() {
         RandomSource random = RandomSource.seeded(7);

@@ -4,6 +4,7 @@ import io.kvorum.core.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.util.List;
 
 /**
@@ -17,12 +18,14 @@ import java.util.List;
  * read or that leaves bytes over. Until {@link #handshakeDone()} only HELLO frames pass, so an
  * unauthenticated peer cannot get a single message payload deserialised. After a rejection the
  * rest of the input is discarded unread. Nothing is thrown out of the pipeline and nothing invalid
- * reaches the next handler.
+ * reaches the next handler. Behind TLS, a failed TLS handshake is rejected the same way, with its
+ * reason; on a plaintext port, a TLS handshake is rejected as such rather than as a huge frame.
  *
  * <p>Handlers close connections for their own protocol reasons through {@link #reject}, so that
  * every rejection is logged the same way, once.
  */
 final class FrameDecoder extends ByteToMessageDecoder {
+    private static final int TLS_HANDSHAKE = 22;
     private final WireCodec codec;
     private final RateLimitedLog rejectLog;
     private final String side;
@@ -88,6 +91,13 @@ final class FrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < WireCodec.LENGTH_FIELD_BYTES) {
             return;
         }
+        if (handshakeOnly && isTlsRecord(in)) {
+            reject(in.getUnsignedByte(in.readerIndex()) == TLS_HANDSHAKE
+                    ? "the peer began a TLS handshake (expected: plaintext frames: TLS is off here)"
+                    : "the peer speaks TLS (expected: plaintext frames: TLS is off here)");
+            in.skipBytes(in.readableBytes());
+            return;
+        }
         long length = in.getUnsignedInt(in.readerIndex());
         if (length == 0 || length > codec.maxFrameBytes()) {
             reject("frame length " + length + " (expected: 1.." + codec.maxFrameBytes() + ")");
@@ -112,6 +122,18 @@ final class FrameDecoder extends ByteToMessageDecoder {
             reject(e.getMessage());
             in.skipBytes(in.readableBytes());
         }
+    }
+
+    /**
+     * A TLS record: content type 20..23 (change cipher spec, alert, handshake, application data),
+     * major version 3. A Kvorum frame begins with its length instead, and a HELLO is never near the
+     * 335 to 386 MB those two bytes would make it. A TLS end opens with a handshake record; a TLS
+     * server answers plaintext with an alert.
+     */
+    private static boolean isTlsRecord(ByteBuf in) {
+        int r = in.readerIndex();
+        int type = in.getUnsignedByte(r);
+        return type >= 20 && type <= 23 && in.getUnsignedByte(r + 1) == 3;
     }
 
     /**
@@ -151,8 +173,25 @@ final class FrameDecoder extends ByteToMessageDecoder {
         return new Frame(kind, correlationId, typeId, body);
     }
 
+    /** A failed TLS handshake (a timeout, say) closes the connection with its reason, as a bad frame does. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        // A connection closed before its handshake ended also "fails" it; that is no news, as
+        // with a plaintext connection closed before its HELLO.
+        if (event instanceof SslHandshakeCompletionEvent done && !done.isSuccess() && ctx.channel().isActive()) {
+            String reason = TlsConfig.describeFailure(done.cause());
+            reject(reason != null ? reason : "TLS handshake failed: " + WireCodec.firstLine(done.cause()));
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        String tls = TlsConfig.describeFailure(cause);
+        if (tls != null) {
+            reject(tls);
+            return;
+        }
         // Only a bug gets here (decode turns every bad input into a rejection), or an I/O error that
         // the connection's handler after us reports; either way the connection is not trusted further.
         if (!(cause instanceof java.io.IOException)) {

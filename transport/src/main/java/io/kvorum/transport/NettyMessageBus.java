@@ -76,6 +76,10 @@ import org.slf4j.LoggerFactory;
  * the remote address. A node learns the listen address of a peer it has no address for from the
  * peer's HELLO, so it can send to nodes it was never told about.
  *
+ * <p>TLS (optional, see {@link Builder#tls}) wraps every connection below the handshake: a peer
+ * that does not speak TLS, or whose certificate this node does not trust, is closed with one
+ * logged reason, as one with a wrong secret is.
+ *
  * <p>Requests carry a correlation id, time out on an event-loop timer with
  * {@link RequestTimeoutException}, and complete with the response if it is of the expected type;
  * a FAILURE answer completes them with {@link Failure#toException()}, so an
@@ -109,6 +113,7 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
     private final long maxBackoffMs;
     private final int outboundQueueLimit;
     private final int maxInflightRequests;
+    private final TlsConfig tls;
     private final EventLoopGroup group;
     /** Messages to self all go through one loop, so that they keep their order as a link would. */
     private final EventLoop selfLoop;
@@ -140,6 +145,7 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         this.maxBackoffMs = b.maxBackoffMs;
         this.outboundQueueLimit = b.outboundQueueLimit;
         this.maxInflightRequests = b.maxInflightRequests;
+        this.tls = b.tls;
         this.inboundLimiter = new ConnectionLimiter(b.maxInboundConnections, b.maxInboundConnectionsPerAddress);
         this.group = new NioEventLoopGroup(b.eventLoopThreads, new DefaultThreadFactory("kvorum-bus-" + self, true));
         this.selfLoop = group.next();
@@ -177,6 +183,9 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
                             }
                             ch.closeFuture().addListener(f -> inboundLimiter.release(remote));
                             channels.add(ch);
+                            if (tls != null) {
+                                ch.pipeline().addLast("tls", tls.newServerHandler(ch.alloc()));
+                            }
                             FrameDecoder decoder = newDecoder();
                             ch.pipeline().addLast("frames", decoder).addLast("node", NodeChannel.accepted(
                                     NettyMessageBus.this, decoder));
@@ -200,8 +209,9 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
                             new WriteBufferWaterMark(WRITE_BUFFER_LOW_BYTES, WRITE_BUFFER_HIGH_BYTES));
             state = State.RUNNING;
         }
-        log.info("node {} listening on {} for cluster '{}' ({}; maxFrameBytes {}, connectTimeoutMs {}, backoff {}..{} ms,"
-                        + " outboundQueueLimit {}, {} handlers)", self, boundAddress, clusterName,
+        log.info("node {} listening on {} for cluster '{}' ({}; {}; maxFrameBytes {}, connectTimeoutMs {}, backoff {}..{}"
+                        + " ms, outboundQueueLimit {}, {} handlers)", self, boundAddress, clusterName,
+                tls == null ? "plaintext" : "TLS " + tls.describe(),
                 secret == null ? "no shared secret: peers are not authenticated" : "peers authenticated by shared secret",
                 codec.maxFrameBytes(), connectTimeoutMs, minBackoffMs, maxBackoffMs, outboundQueueLimit,
                 handlers.size());
@@ -301,6 +311,7 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
                 channels.add(ch);
+                addClientTls(ch, address);
                 FrameDecoder decoder = newDecoder();
                 ch.pipeline().addLast("frames", decoder).addLast("node",
                         NodeChannel.toIdentify(NettyMessageBus.this, result, decoder));
@@ -592,6 +603,7 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
                 channels.add(ch);
+                addClientTls(ch, link.address());
                 // The link reports why its connection failed, once, instead of at every retry.
                 FrameDecoder decoder = new FrameDecoder(codec, warnings, "node " + self, false);
                 ch.pipeline().addLast("frames", decoder).addLast("node", NodeChannel.toPeer(NettyMessageBus.this, link,
@@ -599,6 +611,13 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
             }
         });
         return b.connect(link.address(), outboundLocalAddress());
+    }
+
+    /** With TLS, an outgoing connection presents this node's certificate and checks the peer's. */
+    private void addClientTls(SocketChannel ch, InetSocketAddress peer) {
+        if (tls != null) {
+            ch.pipeline().addLast("tls", tls.newClientHandler(ch.alloc(), peer));
+        }
     }
 
     /** The listen host with any port: outbound connections come from the node's own address. */
@@ -751,6 +770,7 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
         private int maxInboundConnectionsPerAddress = DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS;
         private Clock clock = Clock.system();
         private RandomSource random;
+        private TlsConfig tls;
 
         private Builder(NodeId self, MessageTypes types) {
             this.self = Objects.requireNonNull(self, "self");
@@ -835,6 +855,21 @@ public final class NettyMessageBus implements MessageBus, AutoCloseable {
 
         public Builder eventLoopThreads(int threads) {
             this.eventLoopThreads = Checks.requirePositive(threads, "eventLoopThreads");
+            return this;
+        }
+
+        /**
+         * TLS on every connection, both ways (default: plaintext). The node's key serves accepted
+         * connections and is presented on outgoing ones, so with
+         * {@link TlsConfig.Builder#requireClientAuth} both ends prove their certificates. The
+         * handshake with cluster name and shared secret runs inside TLS as before; the TLS handshake
+         * counts against {@link #connectTimeoutMs}.
+         */
+        public Builder tls(TlsConfig config) {
+            Objects.requireNonNull(config, "config");
+            Checks.require(config.canServe(), "internode TLS " + config.name(), "no key",
+                    "a keystore, or a certificate and private key, for both ends of a connection");
+            this.tls = config;
             return this;
         }
 

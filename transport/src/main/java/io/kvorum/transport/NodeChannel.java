@@ -97,8 +97,10 @@ final class NodeChannel extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         sendHello(1, HandshakeProof.none());
-        handshakeTimer = ctx.executor().schedule(
-                () -> decoder.reject("handshake not completed within " + bus.connectTimeoutMs() + " ms"),
+        handshakeTimer = ctx.executor().schedule(() -> decoder.reject(TlsConfig.handshakePending(channel)
+                        ? "TLS handshake not completed within " + bus.connectTimeoutMs() + " ms (expected: a peer with"
+                                + " internode TLS on, as here)"
+                        : "handshake not completed within " + bus.connectTimeoutMs() + " ms"),
                 bus.connectTimeoutMs(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }

@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * and the next request opens a new one. There is no background reconnection: a client talks to
  * several nodes and routes around one that is down, so retrying is its decision.
  *
+ * <p>With {@link Builder#tls TLS} the connection is TLS first, and a server that does not speak it,
+ * or whose certificate is not trusted, fails the connection with a reason saying so.
+ *
  * <p>Several clients (one per node) can share one event loop group; a client given none makes a
  * one-thread group of its own and stops it on {@link #close()}. Thread-safe.
  */
@@ -57,6 +60,7 @@ public final class WireClient implements AutoCloseable {
     private final WireCodec codec;
     private final long connectTimeoutMs;
     private final int outboundQueueLimit;
+    private final TlsConfig tls;
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final Bootstrap bootstrap;
@@ -74,6 +78,7 @@ public final class WireClient implements AutoCloseable {
         this.codec = new WireCodec(b.types, b.maxFrameBytes);
         this.connectTimeoutMs = b.connectTimeoutMs;
         this.outboundQueueLimit = b.outboundQueueLimit;
+        this.tls = b.tls;
         this.ownsGroup = b.group == null;
         this.group = ownsGroup ? new NioEventLoopGroup(1, new DefaultThreadFactory("kvorum-client", true)) : b.group;
         this.bootstrap = new Bootstrap()
@@ -195,6 +200,9 @@ public final class WireClient implements AutoCloseable {
                 @Override
                 protected void initChannel(SocketChannel ch) {
                     decoder = new FrameDecoder(codec, warnings, "client " + clientName);
+                    if (tls != null) {
+                        ch.pipeline().addLast("tls", tls.newClientHandler(ch.alloc(), server));
+                    }
                     ch.pipeline().addLast("frames", decoder).addLast("client", Connection.this);
                 }
             });
@@ -211,8 +219,11 @@ public final class WireClient implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             handshakeTimer = ctx.executor().schedule(() -> {
-                fail(new PeerUnavailableException("server " + server + " did not complete the handshake within "
-                        + connectTimeoutMs + " ms"));
+                fail(new PeerUnavailableException("server " + server + (TlsConfig.handshakePending(ctx.channel())
+                        ? " did not complete the TLS handshake within " + connectTimeoutMs + " ms (is TLS on at the"
+                                + " server?)"
+                        : " did not complete the handshake within " + connectTimeoutMs + " ms" + (tls != null ? ""
+                                : " (a server with TLS on waits silently for a TLS handshake: connect with TLS)"))));
                 ctx.close();
             }, connectTimeoutMs, TimeUnit.MILLISECONDS);
             ctx.fireChannelActive();
@@ -286,7 +297,9 @@ public final class WireClient implements AutoCloseable {
                 handshakeTimer.cancel(false);
             }
             String reason = decoder.rejectReason() != null ? "rejected: " + decoder.rejectReason()
-                    : "connection closed by the server";
+                    : ready ? "connection closed by the server"
+                    : "the server closed the connection during the handshake" + (tls != null ? ""
+                            : " (a server with TLS on closes a client that does not start TLS: connect with TLS)");
             fail(new PeerUnavailableException("connection to server " + server + " lost: " + reason));
             ctx.fireChannelInactive();
         }
@@ -319,6 +332,7 @@ public final class WireClient implements AutoCloseable {
         private long connectTimeoutMs = 5_000;
         private int outboundQueueLimit = 16_384;
         private EventLoopGroup group;
+        private TlsConfig tls;
 
         private Builder(InetSocketAddress server, MessageTypes types) {
             this.server = Objects.requireNonNull(server, "server");
@@ -361,6 +375,15 @@ public final class WireClient implements AutoCloseable {
         /** An event loop group to share with other clients; the client will not shut it down. */
         public Builder eventLoopGroup(EventLoopGroup group) {
             this.group = Objects.requireNonNull(group, "group");
+            return this;
+        }
+
+        /**
+         * Connects over TLS (default: plaintext), checking the server's certificate against the
+         * configuration's trust; the TLS handshake counts against the connect timeout.
+         */
+        public Builder tls(TlsConfig config) {
+            this.tls = Objects.requireNonNull(config, "config");
             return this;
         }
 

@@ -58,6 +58,10 @@ import org.slf4j.LoggerFactory;
  * HELLO close that connection with one logged reason; other clients are unaffected. A connection
  * with {@code maxInflightRequests} unanswered requests stops reading until half are answered.
  *
+ * <p>With {@link Builder#tls TLS} every connection is TLS first and the handshake above runs inside
+ * it; a client that does not speak TLS is closed at the end of the handshake timeout, one that
+ * fails the TLS handshake at once, each with a logged reason.
+ *
  * <p>Threading: the handler runs on an event loop and must not block.
  */
 public final class WireServer implements AutoCloseable {
@@ -89,6 +93,7 @@ public final class WireServer implements AutoCloseable {
     private final int maxInflightRequests;
     private final int outboundQueueLimit;
     private final long idleTimeoutMs;
+    private final TlsConfig tls;
     private final ConnectionLimiter limiter;
     private final AtomicLong refusedConnections = new AtomicLong();
     private final AtomicLong idleClosed = new AtomicLong();
@@ -110,6 +115,7 @@ public final class WireServer implements AutoCloseable {
         this.maxInflightRequests = b.maxInflightRequests;
         this.outboundQueueLimit = b.outboundQueueLimit;
         this.idleTimeoutMs = b.idleTimeoutMs;
+        this.tls = b.tls;
         this.limiter = new ConnectionLimiter(b.maxConnections, b.maxConnectionsPerAddress);
         this.group = new NioEventLoopGroup(b.eventLoopThreads, new DefaultThreadFactory("kvorum-client-server", true));
         this.channels = new DefaultChannelGroup("kvorum-client-server", GlobalEventExecutor.INSTANCE);
@@ -144,8 +150,11 @@ public final class WireServer implements AutoCloseable {
                         ch.closeFuture().addListener(f -> limiter.release(remote));
                         channels.add(ch);
                         FrameDecoder decoder = new FrameDecoder(codec, warnings, "client server " + serverName);
-                        ch.pipeline().addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast("frames", decoder).addLast("client", new Connection(decoder));
+                        ch.pipeline().addLast("idle", new IdleStateHandler(idleTimeoutMs, 0, 0, TimeUnit.MILLISECONDS));
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newServerHandler(ch.alloc()));
+                        }
+                        ch.pipeline().addLast("frames", decoder).addLast("client", new Connection(decoder));
                     }
                 });
         ChannelFuture bind = b.bind(listenHost, listenPort).awaitUninterruptibly();
@@ -156,7 +165,8 @@ public final class WireServer implements AutoCloseable {
                     + listenPort + ": " + WireCodec.firstLine(bind.cause()), bind.cause());
         }
         serverChannel = bind.channel();
-        log.info("{} serving clients on {} ({}; maxFrameBytes {})", serverName, serverChannel.localAddress(),
+        log.info("{} serving clients on {} ({}; {}; maxFrameBytes {})", serverName, serverChannel.localAddress(),
+                tls == null ? "plaintext" : "TLS " + tls.describe(),
                 passwords.isEmpty() ? "no credentials: every client is accepted" : passwords.size() + " users",
                 codec.maxFrameBytes());
         return this;
@@ -226,8 +236,10 @@ public final class WireServer implements AutoCloseable {
             channel = ctx.channel();
             ServerHello hello = new ServerHello(WireCodec.PROTOCOL_VERSION, serverName, nonce);
             channel.writeAndFlush(codec.encode(channel.alloc(), FrameKind.HELLO, 0, hello), channel.voidPromise());
-            handshakeTimer = ctx.executor().schedule(
-                    () -> decoder.reject("no client HELLO within " + handshakeTimeoutMs + " ms"),
+            handshakeTimer = ctx.executor().schedule(() -> decoder.reject(TlsConfig.handshakePending(channel)
+                            ? "TLS handshake not completed within " + handshakeTimeoutMs + " ms (expected: a client"
+                                    + " with TLS on; one without TLS waits silently for the server's HELLO)"
+                            : "no client HELLO within " + handshakeTimeoutMs + " ms"),
                     handshakeTimeoutMs, TimeUnit.MILLISECONDS);
             ctx.fireChannelActive();
         }
@@ -394,6 +406,7 @@ public final class WireServer implements AutoCloseable {
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
         private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+        private TlsConfig tls;
 
         private Builder(MessageTypes types, RequestHandler handler) {
             this.types = Objects.requireNonNull(types, "types");
@@ -461,6 +474,19 @@ public final class WireServer implements AutoCloseable {
 
         public Builder eventLoopThreads(int threads) {
             this.eventLoopThreads = Checks.requirePositive(threads, "eventLoopThreads");
+            return this;
+        }
+
+        /**
+         * Serves clients over TLS only (default: plaintext). The TLS handshake counts against the
+         * handshake timeout, so a client without TLS, which waits for the server's HELLO, is closed
+         * when it ends.
+         */
+        public Builder tls(TlsConfig config) {
+            Objects.requireNonNull(config, "config");
+            Checks.require(config.canServe(), "client port TLS " + config.name(), "no key",
+                    "a keystore, or a certificate and private key, to serve with");
+            this.tls = config;
             return this;
         }
 

@@ -9,7 +9,11 @@ import io.kvorum.transport.TestMessages.Pong;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -62,16 +66,45 @@ class ConnectionChurnLeakTest {
             for (CompletableFuture<Pong> answer : late) {
                 answer.complete(new Pong("too late"));
             }
-            // Leaks are reported when a tracked buffer's referent is collected and the detector next
-            // tracks an allocation: collect, then allocate (and release) until the reports are in.
-            for (int i = 0; i < 20; i++) {
-                System.gc();
-                for (int j = 0; j < 100; j++) {
-                    ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(64);
-                    b.release();
-                }
-            }
+            provokeLeakReports();
             assertThat(leaks.warnings()).as("LEAK reports").noneMatch(l -> l.contains("LEAK"));
+        }
+    }
+
+    /** Issue 9 saw leaks in the client too when a connect failed: requests queued for it must be released. */
+    @Test
+    void requestsQueuedForAConnectionThatCannotBeMadeAreReleased() throws Exception {
+        InetSocketAddress nowhere;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nowhere = (InetSocketAddress) s.getLocalSocketAddress();
+        }
+        try (LogCapture leaks = new LogCapture("io.netty.util.ResourceLeakDetector")) {
+            for (int i = 0; i < 100; i++) {
+                WireClient client = WireClient.builder(nowhere, TestMessages.types()).build();
+                List<CompletableFuture<Pong>> requests = new ArrayList<>();
+                for (int j = 0; j < 5; j++) {
+                    requests.add(client.request(new Ping("p" + i + "-" + j), Pong.class, 10_000));
+                }
+                Await.until("requests to a closed port to fail", WAIT,
+                        () -> requests.stream().allMatch(CompletableFuture::isCompletedExceptionally));
+                client.close();
+            }
+            provokeLeakReports();
+            assertThat(leaks.warnings()).as("LEAK reports").noneMatch(l -> l.contains("LEAK"));
+        }
+    }
+
+    /**
+     * Leaks are reported when a tracked buffer's referent is collected and the detector next tracks
+     * an allocation: collect, then allocate (and release) until the reports are in.
+     */
+    private static void provokeLeakReports() {
+        for (int i = 0; i < 20; i++) {
+            System.gc();
+            for (int j = 0; j < 100; j++) {
+                ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(64);
+                b.release();
+            }
         }
     }
 }

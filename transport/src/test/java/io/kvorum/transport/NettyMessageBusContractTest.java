@@ -11,26 +11,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /** The bus contract on real buses over loopback, waiting on their threads with a deadline. */
 class NettyMessageBusContractTest extends MessageBusContract {
 
     @Override
     protected BusHarness harness() {
-        return new NettyHarness();
+        return new NettyHarness(b -> b);
     }
 
-    private static final class NettyHarness implements BusHarness {
+    /** Makes each bus with the test defaults, then {@code configure}s its builder further (TLS, say). */
+    static final class NettyHarness implements BusHarness {
         private static final Duration DEADLINE = Duration.ofSeconds(10);
         private final List<NettyMessageBus> buses = new ArrayList<>();
+        private final UnaryOperator<NettyMessageBus.Builder> configure;
+
+        NettyHarness(UnaryOperator<NettyMessageBus.Builder> configure) {
+            this.configure = configure;
+        }
 
         @Override
         public MessageBus start(long id, Consumer<MessageBus> handlers) {
-            NettyMessageBus bus = NettyMessageBus.builder(new NodeId(id), BusContractMessages.types())
+            NettyMessageBus bus = configure.apply(NettyMessageBus.builder(new NodeId(id), BusContractMessages.types())
                     .listen("127.0.0.1", 0)
                     .eventLoopThreads(1)
                     .connectTimeoutMs(2_000)
-                    .reconnectBackoffMs(20, 200)
+                    .reconnectBackoffMs(20, 200))
                     .build();
             buses.add(bus); // tracked first, so a failing handler registration still closes it
             handlers.accept(bus);

@@ -80,17 +80,19 @@ class WireServerLimitsTest {
                 .idleTimeoutMs(200));
         WireClient client = closing.track(WireClient.builder(server.localAddress(), TestMessages.types()).build());
         assertThat(await(client.request(new Ping("a"), Pong.class, 10_000))).isEqualTo(new Pong("pong:a"));
+        // Closed at both ends: a request sent before the client has seen the close would fail with it.
         Await.until("the idle connection to be closed", WAIT, () -> server.idleClosedConnections() == 1
-                && server.openConnections() == 0);
+                && server.openConnections() == 0 && !client.isConnected());
         assertThat(await(client.request(new Ping("b"), Pong.class, 10_000))).isEqualTo(new Pong("pong:b"));
     }
 
     @Test
     void aConnectionWaitingForAnAnswerIsNotIdle() throws Exception {
         WireServer server = server(WireServer.builder(TestMessages.types(), WireServerLimitsTest::handle)
-                .idleTimeoutMs(100));
+                .idleTimeoutMs(500));
         WireClient client = closing.track(WireClient.builder(server.localAddress(), TestMessages.types()).build());
-        CompletableFuture<Pong> unanswered = client.request(new Silent(), Pong.class, 1_500);
+        // The idle timer runs from accept, so it must outlast a handshake on a busy machine's cold JVM.
+        CompletableFuture<Pong> unanswered = client.request(new Silent(), Pong.class, 3_000);
         assertThat(await(client.request(new Ping("a"), Pong.class, 10_000))).isEqualTo(new Pong("pong:a"));
         // The Silent request is still in flight: several idle periods pass without a close.
         Await.until("the unanswered request to time out", WAIT, unanswered::isDone);

@@ -18,10 +18,12 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code kvorum-admin}, the operator's tool (like Cassandra's nodetool): the cluster's status as
@@ -36,7 +38,8 @@ import picocli.CommandLine.ScopeType;
         subcommands = {AdminCli.Status.class, AdminCli.RingCmd.class, AdminCli.Decommission.class,
                 AdminCli.RemoveNode.class, AdminCli.Cleanup.class, CommandLine.HelpCommand.class},
         footerHeading = "%n",
-        footer = {"Exit codes: 0 success, 1 the node could not be reached or the operation failed, 2 usage error."})
+        footer = {"For a node with client.tls.enabled add --tls, or --truststore FILE to trust its certificate.",
+            "Exit codes: 0 success, 1 the node could not be reached or the operation failed, 2 usage error."})
 public final class AdminCli implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "host:port", scope = ScopeType.INHERIT, defaultValue = "127.0.0.1:9100",
             description = "The node to talk to (its client port; default: ${DEFAULT-VALUE}).")
@@ -46,6 +49,12 @@ public final class AdminCli implements Callable<Integer> {
             converter = Converters.DurationConverter.class, defaultValue = "2s",
             description = "How long to wait for the node to accept a connection (default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;
+
+    @Mixin
+    TlsFlags tlsFlags = new TlsFlags();
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -70,7 +79,7 @@ public final class AdminCli implements Callable<Integer> {
     }
 
     AdminClient connect() {
-        return AdminClient.connect(host, connectTimeout);
+        return AdminClient.connect(host, connectTimeout, tlsFlags.config(spec.commandLine(), System.getenv()));
     }
 
     /** What every subcommand does around its work: connect to the node, run, close. */

@@ -4,6 +4,8 @@ import io.kvorum.client.GetResult;
 import io.kvorum.client.KvorumClient;
 import io.kvorum.client.Sibling;
 import io.kvorum.core.Consistency;
+import io.kvorum.core.NodeId;
+import io.kvorum.core.protocol.RingResponse;
 import io.kvorum.core.ReadOptions;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -29,6 +31,11 @@ final class GetCommand extends ClusterCommand {
     @Option(names = "--n", paramLabel = "N", description = "Replicas to ask (default: the replication factor).")
     Integer n;
 
+    @Option(names = "--replica", paramLabel = "NODE", description = {"Print exactly what one replica stores of KEY"
+            + " (no quorum, no read repair): a node id as kvorum-admin status prints it, or a node's client address"
+            + " host:port. --r and --n do not apply."})
+    String replica;
+
     @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
             defaultValue = "2s", description = "How long the cluster may take (default: ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -47,7 +54,8 @@ final class GetCommand extends ClusterCommand {
             }
             options = options.n(n);
         }
-        GetResult result = client.get(key, options);
+        GetResult result = replica == null ? client.get(key, options)
+                : client.getFromReplica(key, replicaId(client), timeout);
         if (result.found()) {
             for (Sibling s : result.siblings()) {
                 out.println(Printing.sibling(s));
@@ -57,5 +65,23 @@ final class GetCommand extends ClusterCommand {
         }
         out.println(Printing.context(result.context()));
         return 0;
+    }
+
+    /** --replica as a node id, or the id of the member whose client address it is. */
+    private NodeId replicaId(KvorumClient client) {
+        if (!replica.contains(":")) {
+            try {
+                return new Converters.NodeIdConverter().convert(replica);
+            } catch (picocli.CommandLine.TypeConversionException e) {
+                throw usage("--replica: " + e.getMessage());
+            }
+        }
+        for (RingResponse.Member m : client.fetchRing().members()) {
+            if ((m.host() + ":" + m.clientPort()).equals(replica)) {
+                return new NodeId(m.nodeId());
+            }
+        }
+        throw usage("--replica: no member has client address " + replica + " (expected: host:port as kvorum-admin"
+                + " status prints it, or a node id)");
     }
 }

@@ -2,6 +2,7 @@ package io.kvorum.client.cli;
 
 import io.kvorum.client.KvorumClient;
 import io.kvorum.core.ReadOptions;
+import io.kvorum.transport.TlsConfig;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
@@ -39,6 +41,7 @@ import picocli.CommandLine.Spec;
                     + " context; 'put KEY VALUE --context CONTEXT' then replaces exactly what that get returned.",
             "",
             "Hosts come from --host, else from KVORUM_HOSTS (comma-separated), else " + KvorumCli.DEFAULT_HOST + ".",
+            "For nodes with client.tls.enabled add --tls, or --truststore FILE to trust the nodes' certificates.",
             "Exit codes: 0 success (a key not found included), 1 the request failed, 2 usage error."})
 public final class KvorumCli implements Callable<Integer> {
     static final String DEFAULT_HOST = "127.0.0.1:9100";
@@ -57,6 +60,9 @@ public final class KvorumCli implements Callable<Integer> {
             converter = Converters.DurationConverter.class, defaultValue = "1s",
             description = "How long to wait for a node to accept a connection (default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;
+
+    @Mixin
+    TlsFlags tlsFlags = new TlsFlags();
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "Print the stack trace of an error.")
@@ -112,6 +118,10 @@ public final class KvorumCli implements Callable<Integer> {
                         "--user " + user + " needs the password in the environment variable " + PASSWORD_ENV);
             }
             b.credentials(user, password);
+        }
+        TlsConfig tls = tlsFlags.config(spec.commandLine(), env);
+        if (tls != null) {
+            b.tls(tls);
         }
         return b.build();
     }

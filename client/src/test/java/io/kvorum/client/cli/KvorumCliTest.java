@@ -217,4 +217,22 @@ class KvorumCliTest {
         assertThat(run.err()).startsWith("error: write w: 3 needs 3 replicas (expected: <= n = 2)");
         assertThat(cluster.dataRequests()).isZero();
     }
+
+    @Test
+    void aTruststoreThatCannotBeReadIsAUsageErrorNamingTheFile() throws IOException {
+        java.nio.file.Path missing = java.nio.file.Path.of("no-such-dir", "truststore.p12").toAbsolutePath();
+        Run run = kvorum("--truststore", missing.toString(), "get", "k");
+
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("--truststore " + missing + ": tls.truststore: " + missing + " does not exist");
+        assertThat(cluster.dataRequests()).isZero();
+    }
+
+    @Test
+    void tlsAgainstAPlaintextNodeFailsSayingTheNodeDoesNotSpeakTls() {
+        Run run = kvorum("--tls", "get", "k");
+
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err()).startsWith("error: cannot reach any Kvorum node").contains("does not speak TLS");
+    }
 }

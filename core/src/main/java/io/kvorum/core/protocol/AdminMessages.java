@@ -67,6 +67,18 @@ public final class AdminMessages {
     public record CleanupRequest() implements Message {
     }
 
+    /**
+     * Asks for exactly what one replica stores of a key, for debugging and experiments: no quorum,
+     * no read repair. Answered with a {@link GetResponse} of that replica's records.
+     *
+     * @param nodeId the replica; any node may be asked, not only the key's replicas
+     */
+    public record ReplicaReadRequest(byte[] key, long nodeId, long timeoutMs) implements Message {
+        public ReplicaReadRequest {
+            Objects.requireNonNull(key, "key");
+        }
+    }
+
     /** What an admin operation did. */
     public record AdminResponse(String message) implements Message {
         public AdminResponse {

@@ -26,7 +26,8 @@ public final class ClientMessages {
                 .add(22, AdminMessages.DecommissionRequest.class)
                 .add(23, AdminMessages.RemoveNodeRequest.class)
                 .add(24, AdminMessages.AdminResponse.class)
-                .add(25, AdminMessages.CleanupRequest.class);
+                .add(25, AdminMessages.CleanupRequest.class)
+                .add(30, AdminMessages.ReplicaReadRequest.class);
     }
 
     public static MessageTypes types() {
