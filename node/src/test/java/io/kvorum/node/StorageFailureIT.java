@@ -96,8 +96,11 @@ class StorageFailureIT {
             assertThat(logLines(nodeLog, "Disk full:")).as("one line for the episode").hasSize(1);
 
             Files.delete(filler);
-            Await.until("node 1 shows node 3 healthy again", Duration.ofSeconds(60),
-                    () -> storageOf(0, full).isEmpty());
+            for (int observer = 0; observer < 3; observer++) {
+                int o = observer;
+                Await.until("node " + (o + 1) + " shows node 3 healthy again", Duration.ofSeconds(60),
+                        () -> storageOf(o, full).isEmpty());
+            }
             client.put("after", VALUE, Context.empty(), WriteOptions.all().timeout(TIMEOUT));
             assertThat(client.get("after", ReadOptions.all().timeout(TIMEOUT)).found()).isTrue();
             assertThat(client.get("quorum-while-full", ReadOptions.all().timeout(TIMEOUT)).found()).isTrue();
