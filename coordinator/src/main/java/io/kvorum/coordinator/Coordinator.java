@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Failures.</b> {@link UnavailableException} when too few replicas are up before sending;
  * {@link RequestTimeoutException} naming how many answered when too few answer in time (or too
- * many fail): a write that failed so may still have been applied.
+ * many fail): a write that failed so may still have been applied; {@link
+ * io.kvorum.core.CorruptDataException} naming the replicas when damaged data is what kept the
+ * request short, since retrying will not help until they are repaired.
  *
  * <p>Time, scheduling, the network and storage threads all come from outside ({@link Seams}), so the
  * same code runs in a node and in a single-threaded simulation.
@@ -60,6 +62,8 @@ public final class Coordinator {
         public final LongAdder unavailable = new LongAdder();
         public final LongAdder timeouts = new LongAdder();
         public final LongAdder readRepairs = new LongAdder();
+        /** Replica answers to reads that were incomplete (a damaged block), merged but not counted toward R. */
+        public final LongAdder incompleteReplies = new LongAdder();
         /** Hints this node kept as coordinator for replicas that did not acknowledge a write. */
         public final LongAdder hintsKept = new LongAdder();
         /** Hints this node's store refused (a bound) or failed to write. */

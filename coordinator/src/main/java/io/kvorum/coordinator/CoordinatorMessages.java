@@ -7,7 +7,9 @@ import io.kvorum.core.NodeId;
 import io.kvorum.core.Record;
 import io.kvorum.core.protocol.GetRequest;
 import io.kvorum.core.protocol.PutRequest;
+import io.kvorum.storage.KeyRead;
 import java.util.List;
+import java.util.Objects;
 
 /** The messages coordinators and replicas exchange, and their wire ids (100..199). */
 public final class CoordinatorMessages {
@@ -33,7 +35,35 @@ public final class CoordinatorMessages {
     public record ReplicaRead(Key key) implements Message {
     }
 
-    public record ReplicaReadResult(List<Record> records) implements Message {
+    /**
+     * A replica's records of a key: all of them when {@code damage} is empty, else those it could
+     * read, with what is damaged (an incomplete answer, which a coordinator never counts toward R).
+     */
+    public record ReplicaReadResult(List<Record> records, String damage) implements Message {
+        public ReplicaReadResult {
+            Objects.requireNonNull(records, "records");
+            Objects.requireNonNull(damage, "damage");
+        }
+
+        static ReplicaReadResult of(KeyRead read) {
+            return new ReplicaReadResult(read.records(), read.damage());
+        }
+
+        KeyRead read() {
+            return damage.isEmpty() ? KeyRead.complete(records) : KeyRead.incomplete(records, damage);
+        }
+    }
+
+    /**
+     * Read repair of a replica whose answer was incomplete: the key's live records it lacks, from a
+     * quorum of its other replicas, after which it counts the key as whole ({@link
+     * io.kvorum.storage.ReplicaStore#restore}); acknowledged once applied.
+     */
+    public record ReplicaRestore(Key key, List<Record> records) implements Message {
+        public ReplicaRestore {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(records, "records");
+        }
     }
 
     /** A client's write forwarded to a replica of its key, which coordinates it; never forwarded again. */
@@ -52,6 +82,7 @@ public final class CoordinatorMessages {
                 .add(103, ReplicaReadResult.class)
                 .add(104, CoordinatePut.class)
                 .add(105, CoordinateGet.class)
-                .add(106, HintedWrite.class);
+                .add(106, HintedWrite.class)
+                .add(107, ReplicaRestore.class);
     }
 }

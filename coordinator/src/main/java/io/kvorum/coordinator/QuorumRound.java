@@ -17,6 +17,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #settled()} completes once every replica has answered or failed, or at the deadline, with
  * whatever replies there are: read repair waits for it, so late replies still get repaired.
  *
+ * <p>A {@link #partial} reply (a replica that could read only part of its data) is kept in both
+ * maps, so that its content is merged and it is repaired, but counts as a failure: a stale answer
+ * must never make up a quorum.
+ *
  * <p>Replies arrive on network and storage threads; every method is synchronized.
  */
 final class QuorumRound<T> {
@@ -58,7 +62,10 @@ final class QuorumRound<T> {
     private final int required;
     private final int asked;
     private final Shortfall shortfall;
+    /** Every reply, partial ones too. */
     private final Map<NodeId, T> replies = new LinkedHashMap<>();
+    /** Replies that count toward {@code required}. */
+    private int counted;
     private final Map<NodeId, Throwable> failures = new LinkedHashMap<>();
     private final CompletableFuture<Map<NodeId, T>> quorum = new CompletableFuture<>();
     private final CompletableFuture<Map<NodeId, T>> settled = new CompletableFuture<>();
@@ -74,7 +81,8 @@ final class QuorumRound<T> {
             return;
         }
         replies.put(from, reply);
-        if (replies.size() == required) {
+        counted++;
+        if (counted == required) {
             quorum.complete(Map.copyOf(replies));
         }
         settleIfDone();
@@ -85,22 +93,41 @@ final class QuorumRound<T> {
             return;
         }
         failures.put(from, error);
-        if (!quorum.isDone() && replies.size() + (asked - replies.size() - failures.size()) < required) {
-            quorum.completeExceptionally(shortfall.error(required, replies.size(), false, Map.copyOf(failures)));
+        failIfShort();
+        settleIfDone();
+    }
+
+    /**
+     * A reply that is not a replica's full answer: kept with the replies (merged and repaired), but
+     * counted as a failure for {@code why}, in deciding whether the quorum can still form and in its error.
+     */
+    synchronized void partial(NodeId from, T reply, Throwable why) {
+        if (settled.isDone()) {
+            return;
         }
+        replies.put(from, reply);
+        failures.put(from, why);
+        failIfShort();
         settleIfDone();
     }
 
     /** The deadline: whatever has not answered by now never counts. */
     synchronized void expire() {
         if (!quorum.isDone()) {
-            quorum.completeExceptionally(shortfall.error(required, replies.size(), true, Map.copyOf(failures)));
+            quorum.completeExceptionally(shortfall.error(required, counted, true, Map.copyOf(failures)));
         }
         settled.complete(Map.copyOf(replies));
     }
 
+    /** Fails the quorum once the replicas that may still answer cannot make it up. */
+    private void failIfShort() {
+        if (!quorum.isDone() && asked - failures.size() < required) {
+            quorum.completeExceptionally(shortfall.error(required, counted, false, Map.copyOf(failures)));
+        }
+    }
+
     private void settleIfDone() {
-        if (replies.size() + failures.size() == asked) {
+        if (counted + failures.size() == asked) {
             settled.complete(Map.copyOf(replies));
         }
     }

@@ -3,8 +3,10 @@ package io.kvorum.coordinator;
 import io.kvorum.coordinator.CoordinatorMessages.CoordinateGet;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaRead;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaReadResult;
+import io.kvorum.coordinator.CoordinatorMessages.ReplicaRestore;
 import io.kvorum.coordinator.CoordinatorMessages.ReplicaWrite;
 import io.kvorum.core.Causality;
+import io.kvorum.core.CorruptDataException;
 import io.kvorum.core.Key;
 import io.kvorum.core.MessageBus;
 import io.kvorum.core.NodeId;
@@ -17,6 +19,7 @@ import io.kvorum.core.protocol.GetResponse;
 import io.kvorum.ring.Membership;
 import io.kvorum.ring.ReadPlan;
 import io.kvorum.storage.Durability;
+import io.kvorum.storage.KeyRead;
 import io.kvorum.storage.ReplicaStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +38,13 @@ import java.util.concurrent.TimeUnit;
  * first R alone would leave the others without it, or send a late one only part of the merge.
  * What to send is a pure function of the replies ({@link ReadRepair}); sending is fire and forget,
  * since anti-entropy heals a repair that is lost.
+ *
+ * <p><b>Damaged replicas.</b> A replica that could read only part of its records of the key (a
+ * damaged block in its store) answers with what it has, marked incomplete. Its records are merged
+ * into the answer but it never counts toward R, so a quorum read past one damaged replica of three
+ * succeeds on the other two, and a read at R=ALL fails as corruption naming it. Once the replies
+ * settle it is restored ({@link ReadRepair}), whichever node it is, this one included; later reads
+ * of the key count it again.
  *
  * <p>Refused before anything is sent when the request is invalid or fewer than R replicas are up;
  * a request at a node that is not a replica goes to the {@link Forwarder}.
@@ -92,49 +102,61 @@ final class ReadPath {
         }
         long timeoutMs = options.timeoutMs();
         List<NodeId> up = plan.upReplicas();
-        QuorumRound<List<Record>> round = new QuorumRound<>(plan.required(), up.size(),
+        QuorumRound<KeyRead> round = new QuorumRound<>(plan.required(), up.size(),
                 QuorumRound.Shortfall.of("read", timeoutMs, false, stats.timeouts));
         Scheduler.Cancellable deadline = scheduler.schedule(round::expire, timeoutMs, TimeUnit.MILLISECONDS);
         for (NodeId replica : up) {
-            CompletableFuture<List<Record>> reply = replica.equals(self)
-                    ? CompletableFuture.supplyAsync(() -> store.read(key), storage)
+            CompletableFuture<KeyRead> reply = replica.equals(self)
+                    ? CompletableFuture.supplyAsync(() -> store.readAvailable(key), storage)
                     : bus.request(replica, new ReplicaRead(key), ReplicaReadResult.class, timeoutMs)
-                            .thenApply(ReplicaReadResult::records);
-            reply.whenComplete((records, error) -> {
-                if (error == null) {
-                    round.reply(replica, records);
-                } else {
+                            .thenApply(ReplicaReadResult::read);
+            reply.whenComplete((read, error) -> {
+                if (error != null) {
                     round.fail(replica, Futures.unwrap(error));
+                } else if (read.isComplete()) {
+                    round.reply(replica, read);
+                } else {
+                    stats.incompleteReplies.increment();
+                    round.partial(replica, read, new CorruptDataException(read.damage()));
                 }
             });
         }
+        int restoreQuorum = n / 2 + 1;
         round.settled().thenAccept(replies -> {
             deadline.cancel();
-            repair(replies);
+            repair(key, replies, restoreQuorum);
         });
         return round.quorum().thenApply(replies -> {
             List<Record> all = new ArrayList<>();
-            replies.values().forEach(all::addAll);
+            replies.values().forEach(read -> all.addAll(read.records()));
             return new GetResponse(Causality.resolve(all));
         });
     }
 
     /**
-     * Sends each stale replica what it lacks. A repair carrying more of the key's records than the
-     * sibling limit (replicas that diverged while partitioned) is not sent, since the replica would
-     * refuse it: the replicas stay apart until a client resolves the siblings it read.
+     * Sends each stale replica what it lacks, and each incomplete one its restore. A repair carrying
+     * more of the key's records than the sibling limit (replicas that diverged while partitioned) is
+     * not sent, since the replica would refuse it: the replicas stay apart until a client resolves the
+     * siblings it read (an incomplete one stays incomplete until then).
      */
-    private void repair(Map<NodeId, List<Record>> replies) {
-        ReadRepair.repairs(replies).forEach((replica, records) -> {
+    private void repair(Key key, Map<NodeId, KeyRead> replies, int restoreQuorum) {
+        ReadRepair.repairs(replies, restoreQuorum).forEach((replica, repair) -> {
+            List<Record> records = repair.records();
             if (records.size() > maxSiblings) {
                 stats.readRepairsOverLimit.increment();
                 return;
             }
             stats.readRepairs.increment();
             if (replica.equals(self)) {
-                CompletableFuture.runAsync(() -> store.apply(records, Durability.PERIODIC), storage);
+                CompletableFuture.runAsync(() -> {
+                    if (repair.restores()) {
+                        store.restore(key, records, Durability.PERIODIC);
+                    } else {
+                        store.apply(records, Durability.PERIODIC);
+                    }
+                }, storage);
             } else {
-                bus.send(replica, new ReplicaWrite(records, false));
+                bus.send(replica, repair.restores() ? new ReplicaRestore(key, records) : new ReplicaWrite(records, false));
             }
         });
     }

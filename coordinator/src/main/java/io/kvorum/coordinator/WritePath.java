@@ -27,6 +27,7 @@ import io.kvorum.ring.Membership;
 import io.kvorum.ring.WritePlan;
 import io.kvorum.storage.Durability;
 import io.kvorum.storage.ReplicaStore;
+import io.kvorum.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -53,6 +54,12 @@ import java.util.concurrent.TimeUnit;
  * thread while a write waits, so a hot key cannot stall the others); and a replica must
  * never hold an actor's later dot without the earlier concurrent record, or a reader there would
  * get a context claiming a record it never saw (DESIGN.md, Data model).
+ *
+ * <p><b>When this replica cannot take it.</b> A write whose local apply fails for the store's sake
+ * (a full disk) goes to another home replica to coordinate, since nothing was sent yet; one whose
+ * local records of the key are partly unreadable (a damaged block) is refused at once, since
+ * shipping a new record without all the survivors could lose them: the key's next read restores
+ * this replica.
  *
  * <p>A request at a node that is not a home replica goes to the {@link Forwarder}.
  */
@@ -162,12 +169,51 @@ final class WritePath {
         });
         CompletableFuture<PutResponse> acknowledged = round.quorum().thenCombine(written,
                 (acks, shipped) -> new PutResponse(ContextCodec.encode(Causality.join(shipped))));
-        // A write refused here (too many siblings) answers at once with its own error, rather than
-        // waiting for a quorum that can no longer form.
-        return written.handle((shipped, error) -> error != null
-                        && Futures.unwrap(error) instanceof TooManySiblingsException refused
-                        ? CompletableFuture.<PutResponse>failedFuture(refused) : acknowledged)
-                .thenCompose(f -> f);
+        // A write refused or failed here (too many siblings, this replica's records of the key partly
+        // unreadable, its store unable to write) is answered at once, rather than waiting for a
+        // quorum that can no longer form: nothing was sent to the other replicas.
+        return written.handle((shipped, error) -> {
+            Throwable cause = error == null ? null : Futures.unwrap(error);
+            if (cause instanceof TooManySiblingsException refused) {
+                return CompletableFuture.<PutResponse>failedFuture(refused);
+            }
+            if (cause instanceof StorageException unwritable) {
+                return unwritableHere(request, forwarded, plan, key, what, unwritable, options.timeoutMs());
+            }
+            if (cause instanceof CorruptDataException damaged) {
+                return CompletableFuture.<PutResponse>failedFuture(new CorruptDataException(what + " of key " + key
+                        + " refused by its coordinator " + self + ", whose records of the key are partly unreadable ("
+                        + damaged.getMessage() + "); nothing was written. Shipping a new record without all the"
+                        + " ones it must carry along could lose them; a read of the key restores this replica, and"
+                        + " the write can be retried after it", damaged));
+            }
+            return acknowledged;
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * The answer to a write this replica could not apply (its disk is full, or its store stopped):
+     * nothing was sent to the other replicas, so another home replica that is up coordinates it
+     * instead, as if the client had asked that one; one node's full disk then costs the writes routed
+     * to it nothing while the others can make the quorum. A forwarded write, or one with no other
+     * replica up, fails at once naming this node, rather than waiting for a quorum that cannot form.
+     * The dot this attempt took is never used: no record anywhere has it, so nothing is lost when a
+     * later dot's context covers it.
+     */
+    private CompletableFuture<PutResponse> unwritableHere(PutRequest request, boolean forwarded, WritePlan plan,
+                                                          Key key, String what, StorageException unwritable,
+                                                          long timeoutMs) {
+        List<NodeId> others = new ArrayList<>();
+        for (NodeId replica : plan.homeReplicas()) {
+            if (!replica.equals(self) && membership.isUp(replica)) {
+                others.add(replica);
+            }
+        }
+        if (!forwarded && !others.isEmpty()) {
+            return forwarder.forward(others, false, new CoordinatePut(request), PutResponse.class, timeoutMs, what);
+        }
+        return CompletableFuture.failedFuture(new StorageException(what + " of key " + key + " failed on its"
+                + " coordinator " + self + " before anything was sent: " + unwritable.getMessage(), unwritable));
     }
 
     /**

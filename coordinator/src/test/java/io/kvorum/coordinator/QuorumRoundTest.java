@@ -50,4 +50,24 @@ class QuorumRoundTest {
         r.reply(B, "late");
         assertThat(r.settled().join()).containsOnlyKeys(A);
     }
+
+    @Test
+    void aPartialReplyIsKeptButNeverCountsTowardTheQuorum() {
+        QuorumRound<String> r = round(2, 3);
+        r.partial(A, "part of a", new RuntimeException("damaged"));
+        r.reply(B, "b");
+        assertThat(r.quorum()).as("one full reply and one partial are not two").isNotDone();
+        r.reply(C, "c");
+        assertThat(r.quorum().join()).as("merged with the partial one").containsOnlyKeys(A, B, C);
+        assertThat(r.settled().join()).containsOnlyKeys(A, B, C);
+
+        QuorumRound<String> all = round(3, 3);
+        all.reply(A, "a");
+        all.partial(B, "part of b", new RuntimeException("damaged"));
+        assertThat(all.quorum().handle((v, e) -> e).join()).as("out of reach at once")
+                .hasMessageContaining("failed 1/3");
+        assertThat(all.settled()).isNotDone();
+        all.reply(C, "c");
+        assertThat(all.settled().join()).containsOnlyKeys(A, B, C);
+    }
 }

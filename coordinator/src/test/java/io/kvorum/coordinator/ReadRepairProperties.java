@@ -6,6 +6,7 @@ import io.kvorum.core.Causality;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.Record;
 import io.kvorum.core.testing.RecordArbitraries;
+import io.kvorum.storage.KeyRead;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 class ReadRepairProperties {
 
@@ -22,10 +24,9 @@ class ReadRepairProperties {
         return RecordArbitraries.recordPoolOfOneKey();
     }
 
-    /** After each replica applies its repair, every replica holds exactly the merged live records. */
-    @Property
-    void repairedReplicasConvergeOnTheMergedState(@ForAll("pool") List<Record> pool, @ForAll long masks) {
-        Map<NodeId, List<Record>> replies = new LinkedHashMap<>();
+    /** Three replicas' replies, each a subset of the pool chosen by {@code masks}; those in {@code incomplete} are marked so. */
+    private static Map<NodeId, KeyRead> replies(List<Record> pool, long masks, int incomplete) {
+        Map<NodeId, KeyRead> replies = new LinkedHashMap<>();
         for (int replica = 0; replica < 3; replica++) {
             List<Record> state = new ArrayList<>();
             for (int i = 0; i < pool.size(); i++) {
@@ -33,19 +34,55 @@ class ReadRepairProperties {
                     state.add(pool.get(i));
                 }
             }
-            replies.put(new NodeId(replica), Causality.resolve(state));
+            List<Record> resolved = Causality.resolve(state);
+            replies.put(new NodeId(replica), (incomplete >>> replica & 1) == 1
+                    ? KeyRead.incomplete(resolved, "block 0 damaged") : KeyRead.complete(resolved));
         }
-        List<Record> all = new ArrayList<>();
-        replies.values().forEach(all::addAll);
-        List<Record> merged = Causality.resolve(all);
+        return replies;
+    }
 
-        Map<NodeId, List<Record>> repairs = ReadRepair.repairs(replies);
-        for (Map.Entry<NodeId, List<Record>> reply : replies.entrySet()) {
-            List<Record> after = Causality.merge(reply.getValue(), repairs.getOrDefault(reply.getKey(), List.of()));
+    private static List<Record> merged(Map<NodeId, KeyRead> replies) {
+        List<Record> all = new ArrayList<>();
+        replies.values().forEach(r -> all.addAll(r.records()));
+        return Causality.resolve(all);
+    }
+
+    /** After each replica applies its repair, every replica holds exactly the merged live records. */
+    @Property
+    void repairedReplicasConvergeOnTheMergedState(@ForAll("pool") List<Record> pool, @ForAll long masks,
+                                                   @ForAll @IntRange(min = 0, max = 7) int incomplete,
+                                                   @ForAll @IntRange(min = 1, max = 3) int restoreQuorum) {
+        Map<NodeId, KeyRead> replies = replies(pool, masks, incomplete);
+        List<Record> merged = merged(replies);
+
+        Map<NodeId, ReadRepair.Repair> repairs = ReadRepair.repairs(replies, restoreQuorum);
+        for (Map.Entry<NodeId, KeyRead> reply : replies.entrySet()) {
+            ReadRepair.Repair repair = repairs.get(reply.getKey());
+            List<Record> after = Causality.merge(reply.getValue().records(),
+                    repair == null ? List.of() : repair.records());
             assertThat(after).isEqualTo(merged);
-            if (reply.getValue().equals(merged)) {
+            if (reply.getValue().isComplete() && reply.getValue().records().equals(merged)) {
                 assertThat(repairs).doesNotContainKey(reply.getKey());
             }
+        }
+    }
+
+    /**
+     * An incomplete replica is restored exactly when at least {@code restoreQuorum} replies were
+     * complete, even when it lacks nothing it returned; a complete one never is.
+     */
+    @Property
+    void onlyAQuorumOfCompleteRepliesRestoresAnIncompleteOne(@ForAll("pool") List<Record> pool, @ForAll long masks,
+                                                             @ForAll @IntRange(min = 0, max = 7) int incomplete,
+                                                             @ForAll @IntRange(min = 1, max = 3) int restoreQuorum) {
+        Map<NodeId, KeyRead> replies = replies(pool, masks, incomplete);
+        long complete = replies.values().stream().filter(KeyRead::isComplete).count();
+
+        Map<NodeId, ReadRepair.Repair> repairs = ReadRepair.repairs(replies, restoreQuorum);
+        for (Map.Entry<NodeId, KeyRead> reply : replies.entrySet()) {
+            boolean restored = repairs.containsKey(reply.getKey()) && repairs.get(reply.getKey()).restores();
+            assertThat(restored).as("restore of %s (%d complete replies, quorum %d)", reply.getValue(), complete,
+                    restoreQuorum).isEqualTo(!reply.getValue().isComplete() && complete >= restoreQuorum);
         }
     }
 }

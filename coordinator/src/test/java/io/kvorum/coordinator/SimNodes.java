@@ -21,7 +21,9 @@ import io.kvorum.ring.TokenAllocator;
 import io.kvorum.sim.SimBus;
 import io.kvorum.sim.SimLoop;
 import io.kvorum.sim.SimNetwork;
+import io.kvorum.storage.MemoryReplicaStore;
 import io.kvorum.storage.RecordLimits;
+import io.kvorum.storage.ReplicaStore;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -32,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
 /**
@@ -52,19 +55,22 @@ final class SimNodes {
     final List<SimNode> nodes = new ArrayList<>();
     private final RandomSource random;
     private final int replicationFactor;
+    /** The store of the i-th node, behind its {@link RecordingStore}. */
+    private final IntFunction<ReplicaStore> stores;
 
     /** One node: its bus, store, coordinator, and a knob for how late its storage work runs. */
     static final class SimNode {
         final NodeId id;
         final SimBus bus;
-        final RecordingStore store = new RecordingStore();
+        final RecordingStore store;
         final RecordingHints hints = new RecordingHints();
         final DelayedExecutor storage;
         Coordinator coordinator;
 
-        SimNode(NodeId id, SimBus bus, DelayedExecutor storage) {
+        SimNode(NodeId id, SimBus bus, RecordingStore store, DelayedExecutor storage) {
             this.id = id;
             this.bus = bus;
+            this.store = store;
             this.storage = storage;
         }
 
@@ -117,7 +123,8 @@ final class SimNodes {
         }
     }
 
-    private SimNodes(long seed, int count, int replicationFactor) {
+    private SimNodes(long seed, int count, int replicationFactor, IntFunction<ReplicaStore> stores) {
+        this.stores = stores;
         this.random = RandomSource.seeded(seed);
         this.replicationFactor = replicationFactor;
         this.network = new SimNetwork(loop, random.split()).latency(LATENCY_MICROS, LATENCY_MICROS);
@@ -134,12 +141,17 @@ final class SimNodes {
 
     /** {@code count} nodes with evenly spaced tokens, every one up, each coordinator's handlers registered. */
     static SimNodes start(long seed, int count, int replicationFactor) {
-        return new SimNodes(seed, count, replicationFactor);
+        return start(seed, count, replicationFactor, i -> new MemoryReplicaStore(RecordLimits.defaults()));
+    }
+
+    /** As above, the i-th node's store being {@code stores.apply(i)} (say, an LSM store with a damaged table). */
+    static SimNodes start(long seed, int count, int replicationFactor, IntFunction<ReplicaStore> stores) {
+        return new SimNodes(seed, count, replicationFactor, stores);
     }
 
     private SimNode newNode(NodeId id) {
         SimBus bus = network.attach(id, new InetSocketAddress("10.0.0." + (nodes.size() + 1), 7100));
-        SimNode node = new SimNode(id, bus, new DelayedExecutor(loop));
+        SimNode node = new SimNode(id, bus, new RecordingStore(stores.apply(nodes.size())), new DelayedExecutor(loop));
         node.coordinator = new Coordinator(new Seams(bus, loop, loop, random.split(), node.storage),
                 new Dots(id), node.store, membership,
                 CoordinatorOptions.of(replicationFactor, RecordLimits.defaults(), MAX_TIMEOUT_MS), node.hints);

@@ -11,6 +11,7 @@ import io.kvorum.core.UnavailableException;
 import io.kvorum.core.protocol.PutRequest;
 import io.kvorum.core.protocol.PutResponse;
 import io.kvorum.storage.Durability;
+import io.kvorum.storage.StorageException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -144,6 +145,41 @@ class WritePathTest {
         assertThat(error).isInstanceOf(RequestTimeoutException.class)
                 .hasMessage("write failed with 0 of 3 required replicas answering (" + self.id + ": disk full); the"
                         + " write may still have been applied");
+    }
+
+    @Test
+    void aWriteItsCoordinatorCannotStoreGoesToAnotherReplicaToCoordinate() {
+        SimNodes sim = SimNodes.start(8, 3, 3);
+        SimNode full = sim.node(0);
+        full.store.failWith(new StorageException("cannot allocate commit log segment: the disk is full"));
+        Key key = Key.of("k");
+
+        sim.await(full.coordinator.put(SimNodes.put(key, "v", SimNodes.w(Consistency.QUORUM, TIMEOUT_MS))));
+
+        assertThat(sim.nowMs()).as("no wait for a deadline").isLessThan(TIMEOUT_MS);
+        assertThat(full.stats().forwarded.sum()).isEqualTo(1);
+        assertThat(sim.node(1).store.applies()).hasSize(1);
+        assertThat(sim.node(2).store.applies()).hasSize(1);
+        assertThat(full.store.applies()).isEmpty();
+    }
+
+    @Test
+    void aForwardedWriteItsCoordinatorCannotStoreFailsAtOnceNamingIt() {
+        SimNodes sim = SimNodes.start(9, 3, 3);
+        SimNode full = sim.node(0);
+        full.store.failWith(new StorageException("cannot allocate commit log segment: the disk is full"));
+        Key key = Key.of("k");
+        sim.membership.setUp(sim.node(1).id, false);
+        sim.membership.setUp(sim.node(2).id, false);
+
+        Throwable error = sim.failure(full.coordinator.put(SimNodes.put(key, "v",
+                SimNodes.w(Consistency.ONE, TIMEOUT_MS))));
+
+        assertThat(error).isInstanceOf(StorageException.class)
+                .hasMessage("write of key k failed on its coordinator " + full.id + " before anything was sent:"
+                        + " cannot allocate commit log segment: the disk is full");
+        assertThat(sim.nowMs()).as("no wait for a deadline").isLessThan(TIMEOUT_MS);
+        assertThat(sim.network.delivered() + sim.network.dropped()).as("messages sent").isZero();
     }
 
     @Test

@@ -46,6 +46,30 @@ public final class RateLimitedLog {
 
     /** As {@link #warn(String)}, with the stack trace of {@code cause} when the line gets through. */
     public void warn(String line, Throwable cause) {
+        String text = admit(line);
+        if (text == null) {
+            return;
+        }
+        if (cause == null) {
+            log.warn(text);
+        } else {
+            log.warn(text, cause);
+        }
+    }
+
+    /**
+     * An informational line from the same bucket as the warnings: the all-clear that ends what a
+     * warning began (a disk with space again) must not flood the log any more than the warning.
+     */
+    public void info(String line) {
+        String text = admit(line);
+        if (text != null) {
+            log.info(text);
+        }
+    }
+
+    /** The line to log, saying how many were suppressed before it, or null when this one is suppressed. */
+    private String admit(String line) {
         long dropped;
         synchronized (this) {
             long now = nanoClock.getAsLong();
@@ -53,17 +77,12 @@ public final class RateLimitedLog {
             lastRefillNanos = now;
             if (tokens < 1) {
                 suppressed++;
-                return;
+                return null;
             }
             tokens -= 1;
             dropped = suppressed;
             suppressed = 0;
         }
-        String text = dropped == 0 ? line : line + " (" + dropped + " similar lines suppressed)";
-        if (cause == null) {
-            log.warn(text);
-        } else {
-            log.warn(text, cause);
-        }
+        return dropped == 0 ? line : line + " (" + dropped + " similar lines suppressed)";
     }
 }

@@ -21,5 +21,7 @@ public enum AppState {
     /** The internode protocol version the member speaks. */
     PROTOCOL_VERSION,
     /** A one-line summary of the member's streaming, empty when none runs. */
-    STREAMING
+    STREAMING,
+    /** A one-line summary of what is wrong with the member's storage (a full disk, damaged blocks), empty when nothing is. */
+    STORAGE
 }

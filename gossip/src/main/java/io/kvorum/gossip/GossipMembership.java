@@ -222,6 +222,11 @@ public final class GossipMembership implements ClusterMembership {
         gossiper.setLocal(AppState.STREAMING, summary);
     }
 
+    /** Announces what is wrong with this node's storage, empty when nothing is. */
+    public void setStorage(String summary) {
+        gossiper.setLocal(AppState.STORAGE, summary);
+    }
+
     /** Speaks for a dead member being removed: see {@link EndpointStates#setOnBehalf}. */
     @Override
     public void markRemoving(NodeId node) {

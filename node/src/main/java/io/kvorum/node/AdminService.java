@@ -126,7 +126,7 @@ final class AdminService {
                     parseLong(m.get(AppState.LOAD)), tokenCount,
                     placing.contains(m.node()) ? placing.ownership().getOrDefault(m.node(), 0.0) : 0.0,
                     placingHolds.getOrDefault(m.node(), 0.0),
-                    orEmpty(m.get(AppState.STREAMING))));
+                    orEmpty(m.get(AppState.STREAMING)), orEmpty(m.get(AppState.STORAGE))));
         }
         List<String> streams = new ArrayList<>();
         for (StreamProgress p : streamer.sessions()) {

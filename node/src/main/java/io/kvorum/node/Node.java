@@ -28,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.ZoneId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -66,6 +67,7 @@ public final class Node implements AutoCloseable {
     static final int PROTOCOL_VERSION = 1;
     private static final long LOAD_REPORT_MS = 10_000;
     private static final long STREAMING_REPORT_MS = 2_000;
+    private static final long STORAGE_REPORT_MS = 2_000;
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final NodeIdentity identity;
@@ -79,6 +81,7 @@ public final class Node implements AutoCloseable {
     private CompletableFuture<List<Long>> joined;
     private final CompletableFuture<Void> retired = new CompletableFuture<>();
     private String lastStreaming = "";
+    private String lastStorage = "";
     private final Coordinator coordinator;
     private final WireServer clientServer;
     private boolean closed;
@@ -185,6 +188,9 @@ public final class Node implements AutoCloseable {
             Scheduler.Cancellable streamingReport = scheduler.scheduleWithFixedDelay(this::reportStreaming,
                     STREAMING_REPORT_MS, STREAMING_REPORT_MS, TimeUnit.MILLISECONDS);
             started.push(streamingReport::cancel);
+            Scheduler.Cancellable storageReport = scheduler.scheduleWithFixedDelay(() -> reportStorage(store),
+                    0, STORAGE_REPORT_MS, TimeUnit.MILLISECONDS);
+            started.push(storageReport::cancel);
 
             WireServer.Builder clientServerBuilder = WireServer.builder(ClientMessages.types(),
                             new ClientService(coordinator, membership, new AdminService(membership, ringChanges,
@@ -276,6 +282,19 @@ public final class Node implements AutoCloseable {
         if (!text.equals(lastStreaming)) {
             lastStreaming = text;
             membership.setStreaming(text);
+        }
+    }
+
+    /**
+     * Publishes the store's health line in gossip when it changes, for every node's status display:
+     * the store itself logs each problem once, where the operator of this node reads it; this is how
+     * an operator looking at any node hears of it.
+     */
+    private void reportStorage(LsmStore store) {
+        String text = store.health().describe(ZoneId.systemDefault());
+        if (!text.equals(lastStorage)) {
+            lastStorage = text;
+            membership.setStorage(text);
         }
     }
 

@@ -50,8 +50,40 @@ public interface ReplicaStore extends AutoCloseable {
     /**
      * The records of {@code key} that are not obsolete, in dot order; empty when the store has
      * none. Sees every batch whose {@code apply} returned before the call began.
+     *
+     * @throws io.kvorum.core.CorruptDataException when part of the store that may hold the key is
+     *         damaged and the key has not been restored since ({@link #readAvailable} answers with
+     *         the rest instead): a caller that builds on a key's records, such as a writing
+     *         coordinator shipping the survivors, must not build on part of them
      */
     List<Record> read(Key key);
+
+    /**
+     * As {@link #read}, but when part of the store that may hold the key's records is damaged the
+     * answer is what the rest holds, marked incomplete, instead of an error: a replica that lost one
+     * block still gives the coordinator what it has, and says that it is not all. A key
+     * {@link #restore restored} since reads complete again, until more damage is found.
+     *
+     * <p>A store that cannot lose part of a key (one in memory) always answers complete; that is the
+     * default.
+     */
+    default KeyRead readAvailable(Key key) {
+        return KeyRead.complete(read(key));
+    }
+
+    /**
+     * Read repair of an incomplete replica: applies {@code records}, what a quorum of the key's
+     * other replicas holds that this one did not return, by union, and from then on counts reads of
+     * {@code key} as complete despite the damage found so far. The records must be all of the key's
+     * live records this replica lacks; that is what makes the key whole again without the damaged part.
+     *
+     * <p>The default applies the records: a store that is never incomplete has nothing more to mark.
+     *
+     * @throws StorageException as {@link #apply} does
+     */
+    default void restore(Key key, List<Record> records, Durability durability) {
+        apply(records, durability);
+    }
 
     /**
      * The records that are not obsolete of every key in {@code range}, ordered by key (token, then

@@ -84,6 +84,20 @@ public abstract class ReplicaStoreContract {
     }
 
     @Test
+    void anUndamagedStoreReadsEveryKeyCompleteAndARestoreIsAnApply() {
+        Record first = write("k", A, VersionVector.EMPTY, "v1");
+        store.apply(first, Durability.PERIODIC);
+        settle();
+        assertThat(store.readAvailable(Key.of("k"))).isEqualTo(KeyRead.complete(List.of(first)));
+        assertThat(store.readAvailable(Key.of("absent"))).isEqualTo(KeyRead.complete(List.of()));
+
+        Record second = write("k", B, VersionVector.EMPTY, "v2");
+        store.restore(Key.of("k"), List.of(second), Durability.PERIODIC);
+        assertThat(store.readAvailable(Key.of("k")).isComplete()).isTrue();
+        assertThat(values(store.read(Key.of("k")))).containsExactlyInAnyOrder("v1", "v2");
+    }
+
+    @Test
     void blindWritesBecomeSiblingsAndAWriteWithTheirContextReplacesThem() {
         store.apply(write("k", A, VersionVector.EMPTY, "left"), Durability.PERIODIC);
         settle();

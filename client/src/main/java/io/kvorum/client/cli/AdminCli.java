@@ -129,7 +129,8 @@ public final class AdminCli implements Callable<Integer> {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Shows every member as the node sees it: id, address, rack, up or down, state"
                     + " (NORMAL, JOINING, LEAVING, REMOVING, LEFT, REMOVED), data size, tokens, share of the ring"
-                    + " owned (primary) and replicated, and streaming progress."})
+                    + " owned (primary) and replicated, and streaming progress; then a line for each member whose"
+                    + " storage has a problem (a full disk, damaged blocks)."})
     static final class Status extends AdminCommand {
         @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
                 defaultValue = "5s", description = "How long the node may take (default: ${DEFAULT-VALUE}).")
@@ -152,6 +153,11 @@ public final class AdminCli implements Callable<Integer> {
                     m.streaming().isEmpty() ? "-" : m.streaming()});
             }
             Tables.print(out, rows);
+            for (MemberRow m : members) {
+                if (!m.storage().isEmpty()) {
+                    out.println("storage of " + new NodeId(m.nodeId()) + " (" + m.address() + "): " + m.storage());
+                }
+            }
             if (!s.change().isEmpty()) {
                 out.println("running here: " + s.change());
             }

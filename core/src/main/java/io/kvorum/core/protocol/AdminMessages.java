@@ -24,16 +24,20 @@ public final class AdminMessages {
      * @param replicates share of the data it holds at the replication factor, 0..1 (the ring's
      *     mean is rf / nodes)
      * @param streaming the member's own summary of its streams, empty when none run
+     * @param storage the member's own line on what is wrong with its storage (say, {@code disk full: 0 B
+     *     free in /data/storage/sstables since 12:03:04} or {@code corrupt blocks: 2 in 1 table}), empty
+     *     when nothing is
      */
     public record MemberRow(long nodeId, String address, String clientAddress, String rack, String status,
                             boolean up, long loadBytes, int tokens, double owns, double replicates,
-                            String streaming) {
+                            String streaming, String storage) {
         public MemberRow {
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(clientAddress, "clientAddress");
             Objects.requireNonNull(rack, "rack");
             Objects.requireNonNull(status, "status");
             Objects.requireNonNull(streaming, "streaming");
+            Objects.requireNonNull(storage, "storage");
         }
     }
 

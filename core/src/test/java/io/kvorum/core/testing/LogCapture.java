@@ -30,6 +30,16 @@ public final class LogCapture implements AutoCloseable {
         }
     }
 
+    /** Lines of any level containing {@code text}, formatted. */
+    public List<String> linesContaining(String text) {
+        synchronized (appender) {
+            return appender.list.stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .filter(l -> l.contains(text))
+                    .collect(Collectors.toList());
+        }
+    }
+
     /** WARN lines containing {@code text}. */
     public List<String> warningsContaining(String text) {
         return warnings().stream().filter(l -> l.contains(text)).collect(Collectors.toList());

@@ -11,6 +11,7 @@ import static io.kvorum.storage.lsm.CommitLogSegment.SEGMENT_HEADER_BYTES;
 import io.kvorum.core.ByteReader;
 import io.kvorum.core.Bytes;
 import io.kvorum.core.Checks;
+import io.kvorum.core.Clock;
 import io.kvorum.core.DurableFiles;
 import io.kvorum.core.CorruptDataException;
 import io.kvorum.storage.StorageException;
@@ -113,6 +114,8 @@ final class CommitLog implements Closeable {
     private final Path dir;
     private final int segmentBytes;
     private final Executor allocator;
+    /** Told of every segment allocation that fails for want of space, and of every one that succeeds. */
+    private final DiskSpace space;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ReentrantLock syncLock = new ReentrantLock();
 
@@ -133,10 +136,11 @@ final class CommitLog implements Closeable {
     private volatile long currentSegmentId;
     private volatile StorageException failure;
 
-    private CommitLog(Path dir, int segmentBytes, Executor allocator, CommitLogSegment first) {
+    private CommitLog(Path dir, int segmentBytes, Executor allocator, DiskSpace space, CommitLogSegment first) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.allocator = allocator;
+        this.space = space;
         this.current = first;
         this.open.add(first);
         this.currentSegmentId = first.id();
@@ -157,6 +161,11 @@ final class CommitLog implements Closeable {
      * the preallocation of the next segment; tests pass {@code Runnable::run}.
      */
     static CommitLog create(Path dir, long firstSegmentId, long segmentBytes, Executor allocator) {
+        return create(dir, firstSegmentId, segmentBytes, allocator, new DiskSpace(Clock.system()));
+    }
+
+    /** As above, reporting segment allocations that fail for want of space, and those that succeed, to {@code space}. */
+    static CommitLog create(Path dir, long firstSegmentId, long segmentBytes, Executor allocator, DiskSpace space) {
         Checks.require(firstSegmentId >= 0 && firstSegmentId <= MAX_SEGMENT_ID, "firstSegmentId", firstSegmentId,
                 "0.." + MAX_SEGMENT_ID);
         Checks.require(segmentBytes >= CommitLogSegment.MIN_SEGMENT_BYTES
@@ -176,9 +185,12 @@ final class CommitLog implements Closeable {
                     "> " + newest + ", the newest segment already in " + dir);
             first = CommitLogSegment.create(dir, firstSegmentId, (int) segmentBytes, true);
         } catch (IOException e) {
-            throw new StorageException("cannot start the commit log in " + dir + ": " + e, e);
+            if (DiskSpace.isFull(e)) {
+                space.full(DiskSpace.Need.COMMIT_LOG, dir, e);
+            }
+            throw new StorageException("cannot start the commit log in " + dir + ": " + e + spaceNote(dir, e), e);
         }
-        return new CommitLog(dir, (int) segmentBytes, allocator, first);
+        return new CommitLog(dir, (int) segmentBytes, allocator, space, first);
     }
 
     /**
@@ -411,6 +423,30 @@ final class CommitLog implements Closeable {
         }
     }
 
+    /**
+     * Prepares the next segment again when its allocation failed for want of space and the volume
+     * now has room for it, so that a full-disk episode can end while no write needs a segment; the
+     * store's periodic sync calls it. Free when no allocation is failing.
+     */
+    void retrySpare() {
+        if (!space.failing(DiskSpace.Need.COMMIT_LOG)) {
+            return;
+        }
+        long free = DiskSpace.freeBytes(dir);
+        if (free >= 0 && free < segmentBytes) {
+            return;
+        }
+        requireNoAppendLock("retrySpare");
+        appendLock.lock();
+        try {
+            if (!closed && failure == null && (spare == null || spare.failed())) {
+                prepareSpare(); // a failed spare left no file behind
+            }
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
     // ---- writing ----
 
     /** [append lock] Makes the spare the current segment, allocating it here if it is not ready. */
@@ -458,14 +494,30 @@ final class CommitLog implements Closeable {
         }
         if (next == null) {
             int capacity = Math.max(segmentBytes, minCapacity);
+            String what = "cannot allocate commit log segment " + segmentPath(dir, id) + " of " + capacity + " bytes";
+            long free = space.failing(DiskSpace.Need.COMMIT_LOG) ? DiskSpace.freeBytes(dir) : Long.MAX_VALUE;
+            if (free >= 0 && free < capacity) {
+                // Known to fail while the disk stays full: writing zeros up to the limit under the
+                // append lock, once for every writer, would only hold up the others.
+                space.full(DiskSpace.Need.COMMIT_LOG, dir, null);
+                throw new StorageException(what + ": the disk is full (" + free + " bytes free in " + dir + ")");
+            }
             try {
                 next = CommitLogSegment.create(dir, id, capacity, false);
             } catch (IOException e) {
-                throw new StorageException("cannot allocate commit log segment " + segmentPath(dir, id) + " of "
-                        + capacity + " bytes: " + e, e);
+                if (DiskSpace.isFull(e)) {
+                    space.full(DiskSpace.Need.COMMIT_LOG, dir, e);
+                }
+                throw new StorageException(what + ": " + e + spaceNote(dir, e), e);
             }
+            space.available(DiskSpace.Need.COMMIT_LOG);
         }
         return next;
+    }
+
+    /** For a message about {@code e}: the free bytes in {@code dir} when the disk is full, else nothing. */
+    private static String spaceNote(Path dir, IOException e) {
+        return DiskSpace.isFull(e) ? " (" + DiskSpace.freeBytes(dir) + " bytes free in " + dir + ")" : "";
     }
 
     /**
@@ -583,10 +635,20 @@ final class CommitLog implements Closeable {
             if (claimed.compareAndSet(false, true)) {
                 try {
                     result.complete(CommitLogSegment.create(dir, id, segmentBytes, false));
+                    space.available(DiskSpace.Need.COMMIT_LOG);
                 } catch (IOException | RuntimeException e) {
+                    if (DiskSpace.isFull(e)) {
+                        // Reported now, ahead of the roll that will need it.
+                        space.full(DiskSpace.Need.COMMIT_LOG, dir, e);
+                    }
                     result.completeExceptionally(e);
                 }
             }
+        }
+
+        /** True when its allocation has run and failed. */
+        boolean failed() {
+            return result.isCompletedExceptionally();
         }
 
         /** Creates it here unless that has begun elsewhere; null if it failed (the caller retries, reporting). */

@@ -2,13 +2,16 @@ package io.kvorum.storage.lsm;
 
 import io.kvorum.core.Agent;
 import io.kvorum.core.Clock;
+import io.kvorum.core.CorruptDataException;
 import io.kvorum.core.Key;
 import io.kvorum.core.Record;
 import io.kvorum.storage.KeyInterval;
+import io.kvorum.storage.StorageException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -33,8 +36,21 @@ import org.slf4j.LoggerFactory;
  * registers here, so that a compaction drops the cleanup's keys from the tables it has yet to visit
  * (otherwise they would move into an output the cleanup no longer looks at).
  *
- * <p>A compaction gives up at its next key group once the store is stopping, rolling back. An I/O
- * error or a corrupt block stops the store (fail-stop); the runner counts the error as well.
+ * <p>A compaction gives up at its next key group once the store is stopping, rolling back. A full
+ * disk rolls it back too, and it is tried again once there is room ({@link DiskSpace}); any other
+ * I/O error stops the store (fail-stop), and the runner counts the error as well.
+ *
+ * <p><b>Damaged tables are left out.</b> A table with a damaged data block is never an input: the
+ * picker only sees the others ({@link TableView#compactable}), and a compaction that meets a damaged
+ * block not known before rolls back, nothing lost, and the table is left out from then on (logged
+ * once per table). The two other choices are worse. Merging past the block would drop its records
+ * silently: a compaction's output replaces its inputs, so the damage would turn into a loss that no
+ * checksum reports any more. Stopping the store, as for an I/O error, would make every key of the
+ * node unreadable for the sake of one block's keys. Left in place, the table's readable blocks go
+ * on serving reads, the damaged block's keys are answered incomplete until read repair restores
+ * them from other replicas, and the damage stays visible (the store's health counts it). The price:
+ * the table's obsolete records and space stay until it is replaced by hand, and in a leveled store
+ * a level may overlap it (reads do not rely on levels being disjoint, only compaction's choices do).
  */
 final class CompactionAgent implements Agent {
     private static final Logger log = LoggerFactory.getLogger(CompactionAgent.class);
@@ -56,6 +72,7 @@ final class CompactionAgent implements Agent {
     private final StoreStatus status;
     private final CrashPoints crashPoints;
     private final Clock clock;
+    private final DiskSpace space;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** The running cleanup, or null; written under {@link #lock}, read by compactions under it. */
@@ -63,9 +80,11 @@ final class CompactionAgent implements Agent {
 
     private final LongAdder compactionCount = new LongAdder();
     private final LongAdder tombstonesPurged = new LongAdder();
+    /** Generations of the damaged tables already announced as left out of compactions. */
+    private final Set<Long> leftOut = ConcurrentHashMap.newKeySet();
 
     CompactionAgent(TableView view, TableFiles files, CompactionPicker picker, long tombstoneGcGraceMs,
-                    StoreStatus status, CrashPoints crashPoints, Clock clock) {
+                    StoreStatus status, CrashPoints crashPoints, Clock clock, DiskSpace space) {
         this.view = view;
         this.files = files;
         this.picker = picker;
@@ -73,6 +92,7 @@ final class CompactionAgent implements Agent {
         this.status = status;
         this.crashPoints = crashPoints;
         this.clock = clock;
+        this.space = space;
     }
 
     @Override
@@ -87,25 +107,59 @@ final class CompactionAgent implements Agent {
             return 0;
         }
         try {
-            CompactionPicker.Compaction<SSTableReader> next = picker.next(view.tables());
-            return next != null && compact(next) ? 1 : 0;
+            CompactionPicker.Compaction<SSTableReader> next = picker.next(compactable());
+            if (next == null) {
+                space.available(DiskSpace.Need.COMPACTION); // none due: none waits for space either
+                return 0;
+            }
+            if (!roomFor(next)) {
+                return 0;
+            }
+            return compact(next) ? 1 : 0;
         } catch (RuntimeException | Error e) {
+            if (DiskSpace.isFull(e)) {
+                // Rolled back, its partial output deleted: it runs again once there is room.
+                space.full(DiskSpace.Need.COMPACTION, files.dir(), e);
+                return 0;
+            }
             status.fail("compaction", e);
             throw e;
         }
     }
 
     /**
-     * Merges every SSTable (a major compaction) on the calling thread; the store stops if it fails.
+     * While the disk is full, a compaction is tried only when the volume has room for its inputs'
+     * bytes, the most its output can take: otherwise each turn would write until the disk is full
+     * again, for nothing.
+     */
+    private boolean roomFor(CompactionPicker.Compaction<SSTableReader> c) {
+        if (space.episode() == null) {
+            return true;
+        }
+        long needed = c.inputs().stream().mapToLong(SSTableReader::sizeBytes).sum();
+        long free = DiskSpace.freeBytes(files.dir());
+        return free < 0 || free >= needed;
+    }
+
+    /**
+     * Merges every SSTable but the damaged ones (a major compaction) on the calling thread; the store
+     * stops if it fails, save for want of space, which rolls it back and throws.
      * The caller checks that the store is usable before and after.
+     *
+     * @throws StorageException when the volume is too full for its output
      */
     void compactAll() {
         try {
-            CompactionPicker.Compaction<SSTableReader> all = picker.major(view.tables());
+            CompactionPicker.Compaction<SSTableReader> all = picker.major(compactable());
             if (all != null) {
                 compact(all);
             }
         } catch (RuntimeException | Error e) {
+            if (DiskSpace.isFull(e)) {
+                space.failedOnce("a major compaction", files.dir(), e);
+                throw new StorageException("major compaction stopped for want of space in " + files.dir() + " ("
+                        + DiskSpace.freeBytes(files.dir()) + " bytes free); it was rolled back and nothing was lost", e);
+            }
             status.fail("major compaction", e);
         }
     }
@@ -126,7 +180,26 @@ final class CompactionAgent implements Agent {
         lock.unlock();
     }
 
-    /** Runs one compaction; false when it was stopped or its inputs had changed meanwhile. */
+    /** The current tables less the damaged ones, announcing each table the first time it is left out. */
+    private List<SSTableReader> compactable() {
+        List<SSTableReader> tables = view.tables();
+        List<SSTableReader> healthy = TableView.compactable(tables);
+        if (healthy.size() < tables.size()) {
+            for (SSTableReader t : tables) {
+                if (t.isDamaged() && leftOut.add(t.generation())) {
+                    log.warn("SSTable {} has {} damaged data block(s): compactions leave it out from now on, so that"
+                            + " its records are never merged away with the damaged ones; reads still use it", t,
+                            t.damagedBlocks());
+                }
+            }
+        }
+        return healthy;
+    }
+
+    /**
+     * Runs one compaction; false when it was stopped, its inputs had changed meanwhile, or it met a
+     * damaged block (rolled back: the table is left out from then on).
+     */
     private boolean compact(CompactionPicker.Compaction<SSTableReader> c) {
         List<SSTableReader> inputs = c.inputs();
         lock.lock();
@@ -136,6 +209,18 @@ final class CompactionAgent implements Agent {
             }
             try {
                 return compactReferenced(c);
+            } catch (CorruptDataException e) {
+                List<SSTableReader> damaged = inputs.stream().filter(SSTableReader::isDamaged).toList();
+                if (damaged.isEmpty()) {
+                    throw e; // not a table's block: nothing to leave out, so fail as for any error
+                }
+                for (SSTableReader t : damaged) {
+                    if (leftOut.add(t.generation())) {
+                        log.warn("Compaction of {} gave up, rolled back with nothing lost: {}; compactions leave {} out"
+                                + " from now on", inputs, e.getMessage(), t);
+                    }
+                }
+                return false;
             } finally {
                 for (SSTableReader t : inputs) {
                     t.unref();
@@ -218,6 +303,9 @@ final class CompactionAgent implements Agent {
             throw e;
         }
         view.replace(inputSet, outputs, txn);
+        if (!outputs.isEmpty()) {
+            space.available(DiskSpace.Need.COMPACTION);
+        }
         long droppedKeys = 0;
         for (RangeCleanup.KeptOnly k : cleaned) {
             droppedKeys += k.droppedKeys;

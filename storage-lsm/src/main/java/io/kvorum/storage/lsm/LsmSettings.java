@@ -29,10 +29,14 @@ public final class LsmSettings {
             "Frozen memtables that may wait for their flush. Beyond this, writers block until a flush ends"
                     + " (back-pressure instead of running out of heap).");
 
+    /** The smallest commit-log segment the setting allows, and the smallest a small volume adapts it to. */
+    static final long MIN_COMMITLOG_SEGMENT_BYTES = 1 * MIB;
+
     public static final Setting<Long> COMMITLOG_SEGMENT_BYTES = Setting.bytes("storage.commitlog_segment_bytes",
-            32 * MIB, 1 * MIB, 1 * GIB,
+            32 * MIB, MIN_COMMITLOG_SEGMENT_BYTES, 1 * GIB,
             "Size of each commit log segment file. A segment is deleted once every memtable holding its"
-                    + " writes has been flushed.");
+                    + " writes has been flushed. On a volume with less than 8 times this free the store uses"
+                    + " smaller segments (logged), and refuses to start below 8 MiB free.");
 
     public static final Setting<Long> COMMITLOG_SYNC_PERIOD_MS = Setting.millis("storage.commitlog_sync_period_ms",
             1000, 1, 60_000,

@@ -10,13 +10,19 @@ import io.kvorum.core.Scheduler;
 import io.kvorum.core.TokenRange;
 import io.kvorum.storage.CloseableIterator;
 import io.kvorum.storage.Durability;
+import io.kvorum.storage.KeyRead;
 import io.kvorum.storage.RecordLimits;
 import io.kvorum.storage.ReplicaStore;
 import io.kvorum.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +49,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link CompactionAgent} merges tables, an agent run by an {@link AgentRunner} at its own pace;
  *   <li>{@link RangeCleanup} drops the keys of ranges the node no longer replicates;
  *   <li>{@link StoreStatus} says whether the store is closed, stopping or failed (fail-stop);
+ *   <li>{@link DiskSpace} says whether the volume is full and since when: a full disk refuses the
+ *       writes that need space and resumes by itself, it does not stop the store;
+ *   <li>{@link SegmentSize} fits the commit log's segments to a small volume;
  *   <li>{@link TableFiles} hands out generations and writes tables; {@link DirectoryLock} keeps
  *       other stores off the directory.
  * </ul>
@@ -51,6 +60,11 @@ import org.slf4j.LoggerFactory;
  * thread each for flushes, compactions and commit-log segment allocation, and (without a given
  * {@link Scheduler}) one timer thread for the periodic log sync and the compaction agent's turns.
  * The timer thread only triggers compaction; the merge itself runs on the compaction thread.
+ *
+ * <p><b>Damage.</b> A data block whose checksum fails is logged once; reads of its keys answer from
+ * the other sources, marked incomplete ({@link #readAvailable}), until read repair restores each
+ * key ({@link #restore}); compactions and cleanups leave its table as it is ({@link CompactionAgent}).
+ * {@link #health} counts the damage for the operator.
  *
  * <p>Directory layout: {@code commitlog/}, {@code sstables/} and a {@code LOCK} file that keeps a
  * second process (or store) off the same directory.
@@ -85,6 +99,8 @@ public final class LsmStore implements ReplicaStore {
     private final Path dir;
     private final RecordLimits limits;
     private final Clock clock;
+    /** Whether the volume is full, and since when: see {@link DiskSpace}. */
+    private final DiskSpace space;
     private final BlockCache cache;
     private final List<ExecutorService> ownedExecutors;
     private final ExecutorScheduler ownedScheduler;
@@ -97,6 +113,8 @@ public final class LsmStore implements ReplicaStore {
     private final CompactionAgent compaction;
     private final AgentRunner compactionRunner;
     private final RangeCleanup cleanup;
+    /** Keys restored by read repair, each with the damaged blocks it was restored over (see {@link #restore}). */
+    private final Map<Key, Set<Long>> restored = new ConcurrentHashMap<>();
     private volatile Scheduler.Cancellable periodicSync;
     private boolean released;
     /** Crash tests set this; the parts read it at each crash point through {@link #crashPoint}. */
@@ -177,6 +195,7 @@ public final class LsmStore implements ReplicaStore {
         LsmOptions options = b.options;
         this.limits = new RecordLimits(options.maxKeyBytes(), options.maxValueBytes());
         this.clock = b.clock;
+        this.space = new DiskSpace(clock);
         this.cache = new BlockCache(options.blockCacheBytes());
         Executor flushThread;
         Executor compactionThread;
@@ -203,7 +222,7 @@ public final class LsmStore implements ReplicaStore {
         try {
             dirLock = DirectoryLock.acquire(dir);
             recovered = Recovery.run(dir, options, cache, new RateLimiter(options.compactionBytesPerSecond(), clock),
-                    allocatorThread, clock);
+                    allocatorThread, clock, space);
         } catch (IOException e) {
             abandonOpen(dirLock);
             throw new StorageException("cannot open store at " + dir + ": " + e.getMessage(), e);
@@ -218,12 +237,13 @@ public final class LsmStore implements ReplicaStore {
         CompactionPicker picker = CompactionPicker.of(options);
         CrashPoints crashPoint = point -> crashPoints.reached(point);
         this.compaction = new CompactionAgent(view, recovered.files(), picker, options.tombstoneGcGraceMs(), status,
-                crashPoint, clock);
+                crashPoint, clock, space);
         this.compactionRunner = new AgentRunner(compaction, timers != null ? timers : INLINE, compactionThread, clock,
                 CompactionAgent.IDLE_INTERVAL_MS, CompactionAgent.MAX_COMPACTIONS_PER_TURN);
         this.flusher = new Flusher(options, view, recovered.files(), commitLog, picker, status,
-                b.flushExecutor != null ? b.flushExecutor : flushThread, compactionRunner::wake, crashPoint, clock);
-        this.cleanup = new RangeCleanup(dir, view, recovered.files(), flusher, compaction, status, crashPoint, clock);
+                b.flushExecutor != null ? b.flushExecutor : flushThread, compactionRunner::wake, crashPoint, clock, space);
+        this.cleanup = new RangeCleanup(dir, view, recovered.files(), flusher, compaction, status, crashPoint, clock,
+                space);
         if (timers != null) {
             periodicSync = timers.scheduleWithFixedDelay(this::periodicSync, options.commitLogSyncPeriodMs(),
                     options.commitLogSyncPeriodMs(), TimeUnit.MILLISECONDS);
@@ -286,22 +306,71 @@ public final class LsmStore implements ReplicaStore {
         status.checkUsable();
     }
 
+    /**
+     * The timer's turn: syncs the log, and once space is freed after the disk was full, retries the
+     * flushes and the segment allocation that failed for want of it.
+     */
     private void periodicSync() {
         if (status.usable()) {
             try {
                 commitLog.sync();
             } catch (RuntimeException e) {
                 status.fail("periodic commit log sync", e);
+                return;
+            }
+            if (space.episode() != null) {
+                commitLog.retrySpare();
+                flusher.retryIfSpaceFreed();
             }
         }
     }
 
     // ---------------------------------------------------------------- reads
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws CorruptDataException naming the damaged block, when the key may have records in one and
+     *         has not been restored since
+     */
     @Override
     public List<Record> read(Key key) {
+        KeyRead read = readAvailable(key);
+        if (!read.isComplete()) {
+            throw new CorruptDataException(read.damage() + "; the key's records there are unreadable until read"
+                    + " repair restores it");
+        }
+        return read.records();
+    }
+
+    @Override
+    public KeyRead readAvailable(Key key) {
         status.checkUsable();
-        return view.read(key, status::checkUsable);
+        return view.read(key, status::checkUsable, restored.getOrDefault(key, Set.of()));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The restored keys are remembered in memory only, each with the damaged blocks it was
+     * restored over, so damage found later still makes it incomplete. After a restart the damage is
+     * found again on the next read of each key and the key is repaired again: by then its repaired
+     * records are in a healthy table, so that repair sends nothing new and only marks it again.
+     * Writing the marks down would save those repairs at the price of a file that must never claim
+     * a key whole when it is not; the blocks' keys are few, and a repair is one message.
+     */
+    @Override
+    public void restore(Key key, List<Record> records, Durability durability) {
+        apply(records, durability);
+        // After the apply: a read that sees the mark must see the records that earn it.
+        Set<Long> over = view.damagedBlocksOf(key);
+        if (!over.isEmpty()) {
+            restored.merge(key, Set.copyOf(over), (a, b) -> {
+                Set<Long> union = new HashSet<>(a);
+                union.addAll(b);
+                return Set.copyOf(union);
+            });
+        }
     }
 
     @Override
@@ -315,7 +384,10 @@ public final class LsmStore implements ReplicaStore {
     /**
      * Merges every SSTable (a major compaction), dropping obsolete records and expired tombstones:
      * into one table when size-tiered, into the deepest level when leveled. Memtables are not
-     * flushed first. Runs on the calling thread.
+     * flushed first. Runs on the calling thread. Tables with a damaged block are left out.
+     *
+     * @throws StorageException when the volume has too little space for the output (nothing is lost)
+     *         or the store has stopped
      */
     public void compact() {
         status.checkUsable();
@@ -337,7 +409,8 @@ public final class LsmStore implements ReplicaStore {
      * <p>The count is of (key, table) pairs: a key held by several tables counts once for each, so
      * it is an upper bound on the distinct keys dropped (exact when each key was in one table).
      *
-     * <p>An I/O error or a corrupt block stops the store, as in a compaction.
+     * <p>An I/O error stops the store, as in a compaction; a table with a damaged block that keeps
+     * some keys is left as it is (its dropped keys stay), since rewriting it would lose the block's.
      *
      * @throws IllegalStateException when the store is closed, or closes before the cleanup is done
      */
@@ -443,6 +516,26 @@ public final class LsmStore implements ReplicaStore {
         return new Stats(v.tables().size(), TableView.totalBytes(v.tables()), TableView.memtableBytes(v),
                 v.frozen().size(), flusher.flushes(), compaction.compactions(), compactionRunner.errors(),
                 flusher.writeStalls(), compaction.tombstonesPurged(), cache.weightedBytes());
+    }
+
+    /**
+     * Whether the store works as it should: stopped by a failure, short of space, or holding damaged
+     * blocks. Cheap (a pass over the tables and one look at the volume's free space during a
+     * full-disk episode); the node asks every few seconds.
+     */
+    public StoreHealth health() {
+        int blocks = 0;
+        int tables = 0;
+        for (SSTableReader t : view.tables()) {
+            if (t.isDamaged()) {
+                blocks += t.damagedBlocks();
+                tables++;
+            }
+        }
+        DiskSpace.Episode e = space.episode();
+        return new StoreHealth(status.failureMessage(), e == null ? Optional.empty()
+                : Optional.of(new StoreHealth.DiskFull(e.dir(), DiskSpace.freeBytes(e.dir()), e.sinceMillis())),
+                blocks, tables);
     }
 
     /** The current tables, newest first. */

@@ -1,9 +1,11 @@
 package io.kvorum.storage.lsm;
 
 import io.kvorum.core.Clock;
+import io.kvorum.core.CorruptDataException;
 import io.kvorum.core.Key;
 import io.kvorum.core.TokenRange;
 import io.kvorum.storage.KeyInterval;
+import io.kvorum.storage.StorageException;
 import io.kvorum.storage.TokenRangeSet;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,11 +46,12 @@ final class RangeCleanup {
     private final StoreStatus status;
     private final CrashPoints crashPoints;
     private final Clock clock;
+    private final DiskSpace space;
     /** One cleanup at a time. */
     private final ReentrantLock cleanupLock = new ReentrantLock();
 
     RangeCleanup(Path dir, TableView view, TableFiles files, Flusher flusher, CompactionAgent compaction,
-                 StoreStatus status, CrashPoints crashPoints, Clock clock) {
+                 StoreStatus status, CrashPoints crashPoints, Clock clock, DiskSpace space) {
         this.dir = dir;
         this.view = view;
         this.files = files;
@@ -57,6 +60,7 @@ final class RangeCleanup {
         this.status = status;
         this.crashPoints = crashPoints;
         this.clock = clock;
+        this.space = space;
     }
 
     /**
@@ -74,6 +78,7 @@ final class RangeCleanup {
         int deleted;
         int untouched;
         int mergedByCompaction;
+        int leftDamaged;
 
         Progress(TokenRangeSet keep) {
             this.keep = keep;
@@ -144,6 +149,13 @@ final class RangeCleanup {
                     crashPoints.reached(CrashPoints.CLEANUP_TABLE_DONE);
                 }
             } catch (RuntimeException | Error e) {
+                if (DiskSpace.isFull(e)) {
+                    // The table being cleaned was rolled back; those done stay done.
+                    space.failedOnce("a cleanup", files.dir(), e);
+                    throw new StorageException("cleanup of store " + dir + " stopped for want of space in "
+                            + files.dir() + " (" + DiskSpace.freeBytes(files.dir()) + " bytes free); nothing was lost,"
+                            + " and running it again once space is freed finishes it", e);
+                }
                 status.fail("cleanup", e);
             } finally {
                 compactionLock.lock();
@@ -154,9 +166,11 @@ final class RangeCleanup {
                 }
             }
             status.checkUsable();
-            log.info("Cleaned up store {}, keeping {}: rewrote {} SSTables, deleted {}, left {} untouched, {} merged"
-                            + " meanwhile by compactions; dropped {} keys; SSTables {} bytes before, {} after; in {} ms",
-                    dir, kept, c.rewritten, c.deleted, c.untouched, c.mergedByCompaction, c.keysDropped, bytesBefore,
+            log.info("Cleaned up store {}, keeping {}: rewrote {} SSTables, deleted {}, left {} untouched and {} damaged"
+                            + " as they were, {} merged meanwhile by compactions; dropped {} keys; SSTables {} bytes"
+                            + " before, {} after; in {} ms",
+                    dir, kept, c.rewritten, c.deleted, c.untouched, c.leftDamaged, c.mergedByCompaction, c.keysDropped,
+                    bytesBefore,
                     TableView.totalBytes(view.tables()), TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - start));
             return c.keysDropped;
         } finally {
@@ -179,6 +193,12 @@ final class RangeCleanup {
             }
             try {
                 return cleanReferenced(t, c);
+            } catch (CorruptDataException e) {
+                if (!t.isDamaged()) {
+                    throw e;
+                }
+                leaveDamaged(t, c, e.getMessage()); // rolled back: nothing lost
+                return true;
             } finally {
                 c.suspects.remove(t);
                 t.unref();
@@ -196,6 +216,10 @@ final class RangeCleanup {
         if (keepsSome && !holdsAny(t, c.droppedIntervals)) {
             // Its span straddles dropped ranges but no key falls in them: rewriting would copy it.
             c.untouched++;
+            return true;
+        }
+        if (keepsSome && t.isDamaged()) {
+            leaveDamaged(t, c, "it has " + t.damagedBlocks() + " damaged data block(s)");
             return true;
         }
         CompactionTxn txn = files.beginReplacement(new long[] {t.generation()});
@@ -250,6 +274,17 @@ final class RangeCleanup {
         }
         view.replace(List.of(t), outputs, txn);
         return true;
+    }
+
+    /**
+     * Leaves a damaged table that keeps some keys as it is: rewriting it would drop the damaged
+     * block's kept keys with the rest, as a compaction would (see {@link CompactionAgent}). Its keys
+     * of dropped ranges stay until the table is replaced; a table with only dropped keys is still
+     * deleted, as nothing in it is this node's any more.
+     */
+    private static void leaveDamaged(SSTableReader t, Progress c, String why) {
+        c.leftDamaged++;
+        log.warn("Cleanup leaves SSTable {} as it is, with its keys of dropped ranges: {}", t, why);
     }
 
     /** True when {@code t} has a key in one of {@code intervals}; reads at most a block or two per interval. */

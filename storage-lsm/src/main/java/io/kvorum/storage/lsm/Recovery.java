@@ -44,9 +44,10 @@ final class Recovery {
      * Recovers the store in {@code dir}. On failure every table it opened is released again.
      *
      * @param allocator prepares the log's next segments
+     * @param space     told of segment allocations that fail for want of space
      */
     static Recovered run(Path dir, LsmOptions options, BlockCache cache, RateLimiter compactionLimiter,
-                         Executor allocator, Clock clock) throws IOException {
+                         Executor allocator, Clock clock, DiskSpace space) throws IOException {
         Path tableDir = dir.resolve(LsmStore.SSTABLE_DIR);
         Path logDir = dir.resolve(LsmStore.COMMITLOG_DIR);
         Files.createDirectories(tableDir);
@@ -69,8 +70,8 @@ final class Recovery {
             if (!recovered.isEmpty()) {
                 tables.add(files.writeLevel0(recovered.groups(new KeyInterval(null, null)), lastSegment));
             }
-            CommitLog commitLog = CommitLog.create(logDir, lastSegment + 1, options.commitLogSegmentBytes(),
-                    allocator);
+            long segmentBytes = SegmentSize.choose(options.commitLogSegmentBytes(), logDir, lastSegment);
+            CommitLog commitLog = CommitLog.create(logDir, lastSegment + 1, segmentBytes, allocator, space);
             commitLog.discardThrough(lastSegment);
             tables.sort(Comparator.comparingLong(SSTableReader::generation).reversed());
             log.info("Opened store {}: {} SSTables ({} bytes); replayed {} entries from {} commit log segments"

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +45,8 @@ final class SSTableReader implements TableInfo {
 
     private final Path file;
     private final String name;
-    private final java.util.Set<Integer> damagedBlocks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Each block found damaged, with what was wrong: damage does not heal, so it is checked once. */
+    private final Map<Integer, String> damagedBlocks = new ConcurrentHashMap<>();
     private final long generation;
     private final MappedByteBuffer[] chunks;
     private final long[] chunkStarts;
@@ -235,7 +238,15 @@ final class SSTableReader implements TableInfo {
             return List.of();
         }
         DataBlock block = block(b, true);
-        return block == null ? null : block.get(key);
+        if (block == null) {
+            return null;
+        }
+        try {
+            return block.get(key);
+        } catch (CorruptDataException e) {
+            // A record that does not decode inside a block whose checksum held: damage all the same.
+            throw markDamaged(b, e);
+        }
     }
 
     /** The last block whose first key is at or before {@code key}, or -1. */
@@ -276,8 +287,24 @@ final class SSTableReader implements TableInfo {
         return block;
     }
 
+    /**
+     * The block of {@code key}, as {@link BlockCache#key} names blocks, when that block is known to
+     * be damaged; -1 when it is not (or the key is past every block). What a restored key is
+     * restored over.
+     */
+    long damagedBlockOf(Key key) {
+        int b = blockFor(key);
+        return b >= 0 && damagedBlocks.containsKey(b) ? BlockCache.key(generation, b) : -1;
+    }
+
     /** Copies block b out of its mapping and checks it. The caller holds a reference. */
     private DataBlock readBlock(int b) {
+        String known = damagedBlocks.get(b);
+        if (known != null) {
+            // Answered from memory: a hot key in a damaged block would otherwise copy and check it
+            // again on every read, to the same end.
+            throw new CorruptDataException(known);
+        }
         int chunk = Arrays.binarySearch(chunkStarts, blockOffsets[b]);
         if (chunk < 0) {
             chunk = -chunk - 2;
@@ -287,20 +314,31 @@ final class SSTableReader implements TableInfo {
         try {
             return DataBlock.parse(bytes, 0, bytes.length, name, b, blockOffsets[b]);
         } catch (CorruptDataException e) {
-            // Once per block, however often its keys are read: an operator must hear of damage
-            // (it is never returned as data), but a hot key must not flood the log.
-            if (damagedBlocks.add(b)) {
-                log.error("Corrupt data block {} of {} at offset {} ({} bytes): {}; reads of its keys fail on this"
-                        + " node until the table is replaced", b, file, blockOffsets[b], blockLengths[b],
-                        e.getMessage());
-            }
-            throw e;
+            throw markDamaged(b, e);
         }
+    }
+
+    /** Remembers block b as damaged, logging it the first time; returns {@code e} for the caller to throw. */
+    private CorruptDataException markDamaged(int b, CorruptDataException e) {
+        // Once per block, however often its keys are read: an operator must hear of damage (it is
+        // never returned as data), but a hot key must not flood the log.
+        if (damagedBlocks.putIfAbsent(b, e.getMessage()) == null) {
+            log.error("Corrupt data block {} of {} at offset {} ({} bytes): {}; reads of its keys answer from"
+                    + " the rest of the store, marked incomplete, until read repair restores each key, and"
+                    + " compactions leave the table out", b, file, blockOffsets[b], blockLengths[b],
+                    e.getMessage());
+        }
+        return e;
     }
 
     /** How many of this table's data blocks were found damaged so far. */
     int damagedBlocks() {
         return damagedBlocks.size();
+    }
+
+    /** True once any data block of this table has been found damaged. */
+    boolean isDamaged() {
+        return !damagedBlocks.isEmpty();
     }
 
     /**
@@ -402,7 +440,12 @@ final class SSTableReader implements TableInfo {
                     nextBlock++;
                     continue;
                 }
-                Record r = block.record(entry, key);
+                Record r;
+                try {
+                    r = block.record(entry, key);
+                } catch (CorruptDataException e) {
+                    throw markDamaged(nextBlock - 1, e);
+                }
                 if (key != null && !r.key().equals(key)) {
                     return new KeyGroup(key, records);
                 }

@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
  * Whether a store may still be used, and if not, why: closed by its owner, stopping (closing, so
  * that background work gives up at its next step), or stopped by a failure.
  *
- * <p><b>Failures.</b> An I/O error in a flush or compaction, or a corrupt block found by one, stops
- * the store (fail-stop, as Cassandra's {@code disk_failure_policy: stop}): later calls throw
+ * <p><b>Failures.</b> An I/O error in a flush or compaction stops the store (fail-stop, as
+ * Cassandra's {@code disk_failure_policy: stop}), save a full disk ({@link DiskSpace}) and a damaged
+ * table, which compactions leave out ({@link CompactionAgent}): later calls throw
  * {@link StorageException} naming the cause, and nothing more is written until an operator looks.
  * Carrying on would risk acknowledging writes that a half-written table or a trimmed log then
  * loses. The first failure is the one reported; later ones are usually its consequences.
@@ -76,6 +77,12 @@ final class StoreStatus {
 
     boolean failed() {
         return failure != null;
+    }
+
+    /** What stopped the store, or empty while it works. */
+    String failureMessage() {
+        Throwable f = failure;
+        return f == null ? "" : f.getMessage() == null ? f.getClass().getSimpleName() : f.getMessage();
     }
 
     /** Neither closed nor failed: requests are taken. */

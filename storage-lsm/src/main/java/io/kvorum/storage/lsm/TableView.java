@@ -1,15 +1,18 @@
 package io.kvorum.storage.lsm;
 
 import io.kvorum.core.Causality;
+import io.kvorum.core.CorruptDataException;
 import io.kvorum.core.Key;
 import io.kvorum.core.Record;
 import io.kvorum.core.TokenRange;
 import io.kvorum.storage.CloseableIterator;
 import io.kvorum.storage.KeyInterval;
+import io.kvorum.storage.KeyRead;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -27,6 +30,7 @@ import java.util.function.LongSupplier;
  * <p><b>Read path.</b> Memtables, then every SSTable whose key range and Bloom filter admit the
  * key. Unlike a last-writer-wins engine a read cannot stop at the newest hit: a key's value is the
  * union of its records everywhere, resolved. Data blocks come through a shared byte-bounded cache.
+ * A table whose block for the key is damaged is passed over, and the read says it is incomplete.
  * A table that a compaction replaced may be released under a point read, which then retries on the
  * newer view; a scan references every table of its view first, so they stay until it is closed.
  *
@@ -168,11 +172,14 @@ final class TableView {
     // ---------------------------------------------------------------- reads
 
     /**
-     * The key's records from every source, resolved.
+     * The key's records from every source, resolved. A table whose block for the key is damaged
+     * is passed over: the answer is then what the other sources hold, marked incomplete with the
+     * first damage met, unless {@code restoredOver} holds that block (the key was restored since).
      *
-     * @param stillUsable throws when the store closed or failed, called when a table was released under the read
+     * @param stillUsable  throws when the store closed or failed, called when a table was released under the read
+     * @param restoredOver the damaged blocks ({@link SSTableReader#damagedBlockOf}) the key was restored over
      */
-    List<Record> read(Key key, Runnable stillUsable) {
+    KeyRead read(Key key, Runnable stillUsable, Set<Long> restoredOver) {
         retry:
         while (true) {
             View v = view;
@@ -180,9 +187,18 @@ final class TableView {
             for (Memtable m : v.frozen) {
                 found = get(found, m.get(key));
             }
+            String damage = "";
             for (SSTableReader t : v.tables) {
                 if (t.mayContain(key)) {
-                    List<Record> r = t.get(key);
+                    List<Record> r;
+                    try {
+                        r = t.get(key);
+                    } catch (CorruptDataException e) {
+                        if (damage.isEmpty() && !restoredOver.contains(t.damagedBlockOf(key))) {
+                            damage = e.getMessage();
+                        }
+                        continue;
+                    }
                     if (r == null) {
                         // Released under us: a compaction replaced it (retry on the newer view) or
                         // the store closed (stop).
@@ -192,12 +208,36 @@ final class TableView {
                     found = get(found, r);
                 }
             }
-            if (found == null) {
-                return List.of();
-            }
-            return found instanceof Union u ? Causality.resolve(u) : Collections.unmodifiableList(found);
+            List<Record> records = found == null ? List.of()
+                    : found instanceof Union u ? Causality.resolve(u) : Collections.unmodifiableList(found);
+            return damage.isEmpty() ? KeyRead.complete(records) : KeyRead.incomplete(records, damage);
         }
     }
+
+    /** The damaged blocks of the current tables that may hold {@code key}: what a restore of it is over. */
+    Set<Long> damagedBlocksOf(Key key) {
+        Set<Long> blocks = new HashSet<>();
+        for (SSTableReader t : view.tables) {
+            if (t.isDamaged() && t.mayContain(key)) {
+                long b = t.damagedBlockOf(key);
+                if (b >= 0) {
+                    blocks.add(b);
+                }
+            }
+        }
+        return blocks;
+    }
+
+    /** The tables compactions may merge: every one but those with a damaged block (see {@link CompactionAgent}). */
+    static List<SSTableReader> compactable(List<SSTableReader> tables) {
+        for (SSTableReader t : tables) {
+            if (t.isDamaged()) {
+                return tables.stream().filter(x -> !x.isDamaged()).toList();
+            }
+        }
+        return tables;
+    }
+
 
     /** A list of records gathered from more than one source, which must be resolved together. */
     private static final class Union extends ArrayList<Record> {
