@@ -713,6 +713,19 @@ final class CommitLog implements Closeable {
         void accept(long segmentId, ByteReader payload);
     }
 
+    /** What {@link #replayFrom} tells its caller: each DATA entry with its position, and each skip. */
+    interface PositionedEntryConsumer {
+        /** One DATA entry ending just before {@code endPosition}; {@code payload} reads its bytes. */
+        void accept(long endPosition, ByteReader payload);
+
+        /**
+         * Under {@link CorruptionPolicy#SKIP_REST_OF_SEGMENT}: replay found damage to fsynced data at
+         * {@code offset} of segment {@code segmentId} and delivered nothing of that segment from there on.
+         */
+        default void skipped(long segmentId, int offset) {
+        }
+    }
+
     /**
      * {@code maxSegmentId}: the largest segment id in the directory, counting every file, even empty,
      * skipped or removed as a torn tail (-1 if none); a new log starts after it.
@@ -727,11 +740,27 @@ final class CommitLog implements Closeable {
      * {@link StorageException} for a file it cannot read or that a newer format wrote.
      */
     static ReplayResult replay(Path dir, long afterSegmentId, CorruptionPolicy policy, EntryConsumer consumer) {
-        Checks.require(afterSegmentId >= -1, "afterSegmentId", afterSegmentId, ">= -1");
-        Checks.require(policy != null, "policy", null, "a CorruptionPolicy");
+        Checks.require(afterSegmentId >= -1 && afterSegmentId < MAX_SEGMENT_ID, "afterSegmentId", afterSegmentId,
+                "-1.." + (MAX_SEGMENT_ID - 1));
         Checks.require(consumer != null, "consumer", null, "an EntryConsumer");
+        return replayFrom(dir, position(afterSegmentId + 1, 0), policy, POLICY_KEY,
+                (end, payload) -> consumer.accept(end >>> 32, payload));
+    }
+
+    /**
+     * As {@link #replay}, from {@code fromPosition} on: segments with smaller ids are not read, and the
+     * one holding it is read from that offset (an entry boundary, or any offset inside its header), so
+     * damage before it, in entries a caller no longer needs, goes unnoticed. {@code policyKey} names
+     * the setting that chose {@code policy}, for the messages that tell an operator what to change.
+     */
+    static ReplayResult replayFrom(Path dir, long fromPosition, CorruptionPolicy policy, String policyKey,
+                                   PositionedEntryConsumer consumer) {
+        Checks.require(fromPosition >= 0, "fromPosition", fromPosition, ">= 0");
+        Checks.require(policy != null, "policy", null, "a CorruptionPolicy");
+        Checks.require(policyKey != null, "policyKey", null, "the name of the policy's setting");
+        Checks.require(consumer != null, "consumer", null, "a PositionedEntryConsumer");
         try {
-            return new Replay(dir, afterSegmentId, policy, consumer).run();
+            return new Replay(dir, fromPosition, policy, policyKey, consumer).run();
         } catch (IOException e) {
             throw new StorageException("cannot replay the commit log in " + dir + ": " + e, e);
         }
@@ -747,9 +776,11 @@ final class CommitLog implements Closeable {
     /** One replay: reads segments in order, deciding at each damage whether it is a torn tail. */
     private static final class Replay {
         private final Path dir;
-        private final long after;
+        private final long fromSegment;
+        private final int fromOffset;
         private final CorruptionPolicy policy;
-        private final EntryConsumer consumer;
+        private final String policyKey;
+        private final PositionedEntryConsumer consumer;
         private long[] ids;
         /** The previous segment reached zeros without SEGMENT_END: damage there if a later one holds data. */
         private Damage openEnd;
@@ -759,17 +790,20 @@ final class CommitLog implements Closeable {
         private long entriesReplayed;
         private long tornBytes;
 
-        Replay(Path dir, long after, CorruptionPolicy policy, EntryConsumer consumer) {
+        Replay(Path dir, long fromPosition, CorruptionPolicy policy, String policyKey,
+               PositionedEntryConsumer consumer) {
             this.dir = dir;
-            this.after = after;
+            this.fromSegment = fromPosition >>> 32;
+            this.fromOffset = (int) (fromPosition & 0xffffffffL);
             this.policy = policy;
+            this.policyKey = policyKey;
             this.consumer = consumer;
         }
 
         ReplayResult run() throws IOException {
             long[] all = listSegmentIds(dir);
             long maxSegmentId = all.length == 0 ? -1 : all[all.length - 1];
-            ids = Arrays.stream(all).filter(id -> id > after).toArray();
+            ids = Arrays.stream(all).filter(id -> id >= fromSegment).toArray();
             int i = 0;
             while (i < ids.length) {
                 Damage damage;
@@ -824,7 +858,7 @@ final class CommitLog implements Closeable {
                 return new Damage(r.id(), 0, r.headerDamage(), false);
             }
             segmentsReplayed++;
-            int off = SEGMENT_HEADER_BYTES;
+            int off = r.id() == fromSegment ? Math.max(SEGMENT_HEADER_BYTES, fromOffset) : SEGMENT_HEADER_BYTES;
             while (true) {
                 CommitLogSegment.Reader.Parsed e = r.parse(off);
                 if (e.problem() != null) {
@@ -848,7 +882,7 @@ final class CommitLog implements Closeable {
                         return null;
                     }
                     case KIND_DATA -> {
-                        consumer.accept(r.id(), new ByteReader(r.payload(off, e)));
+                        consumer.accept(position(r.id(), e.end()), new ByteReader(r.payload(off, e)));
                         entriesReplayed++;
                     }
                     default -> {
@@ -871,11 +905,12 @@ final class CommitLog implements Closeable {
                     + describe(c.certified());
             if (policy == CorruptionPolicy.STOP) {
                 throw new CorruptDataException(message + ". Replay refused; every file is left as it was. To skip"
-                        + " the rest of the damaged segment, losing its later entries, set " + POLICY_KEY + "="
+                        + " the rest of the damaged segment, losing its later entries, set " + policyKey + "="
                         + CorruptionPolicy.SKIP_REST_OF_SEGMENT.name().toLowerCase(Locale.ROOT));
             }
-            log.error("{}; skipping the rest of that segment ({}={})", message, POLICY_KEY,
+            log.error("{}; skipping the rest of that segment ({}={})", message, policyKey,
                     policy.name().toLowerCase(Locale.ROOT));
+            consumer.skipped(d.segmentId(), d.offset());
             return false;
         }
 

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * The {@code LOCK} file that keeps a second process, or a second store in this one, off a data
  * directory: two stores appending to one commit log and compacting one set of tables would each
  * delete files the other still needs. An operating-system lock, so a crashed holder lets go.
+ * Public for the other modules that keep files of their own (the hint store).
  */
-final class DirectoryLock {
+public final class DirectoryLock {
     private static final Logger log = LoggerFactory.getLogger(DirectoryLock.class);
     static final String LOCK_FILE = "LOCK";
 
@@ -35,7 +36,7 @@ final class DirectoryLock {
      *
      * @throws StorageException when another store holds it
      */
-    static DirectoryLock acquire(Path dir) throws IOException {
+    public static DirectoryLock acquire(Path dir) throws IOException {
         Files.createDirectories(dir);
         FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
@@ -57,7 +58,7 @@ final class DirectoryLock {
     }
 
     /** Releases the lock; a failure is logged, as the store is closing anyway. */
-    void release() {
+    public void release() {
         try {
             lock.release();
             channel.close();

@@ -1,0 +1,41 @@
+package io.kvorum.hints;
+
+import io.kvorum.core.Checks;
+import io.kvorum.core.Settings;
+import io.kvorum.storage.lsm.CorruptionPolicy;
+
+/**
+ * The hint store's settings, read and validated once when it opens. Built from {@link Settings};
+ * tests override single keys with {@code Settings.empty().with(HintSettings.WINDOW_MS, ...)}.
+ */
+public record HintOptions(
+        long maxBytesPerTarget,
+        long maxBytesTotal,
+        long windowMs,
+        long segmentBytes,
+        long syncPeriodMs,
+        CorruptionPolicy corruptionPolicy) {
+
+    public HintOptions {
+        HintSettings.MAX_BYTES_PER_TARGET.validate(maxBytesPerTarget);
+        HintSettings.MAX_BYTES_TOTAL.validate(maxBytesTotal);
+        HintSettings.WINDOW_MS.validate(windowMs);
+        HintSettings.SEGMENT_BYTES.validate(segmentBytes);
+        HintSettings.SYNC_PERIOD_MS.validate(syncPeriodMs);
+        Checks.require(corruptionPolicy != null, HintSettings.CORRUPTION_POLICY.key(), null, "a CorruptionPolicy");
+    }
+
+    public static HintOptions defaults() {
+        return from(Settings.empty());
+    }
+
+    public static HintOptions from(Settings s) {
+        return new HintOptions(
+                s.get(HintSettings.MAX_BYTES_PER_TARGET),
+                s.get(HintSettings.MAX_BYTES_TOTAL),
+                s.get(HintSettings.WINDOW_MS),
+                s.get(HintSettings.SEGMENT_BYTES),
+                s.get(HintSettings.SYNC_PERIOD_MS),
+                s.get(HintSettings.CORRUPTION_POLICY));
+    }
+}
