@@ -16,6 +16,9 @@ import io.kvorum.gossip.Addresses;
 import io.kvorum.gossip.GossipMembership;
 import io.kvorum.gossip.GossipOptions;
 import io.kvorum.gossip.Member;
+import io.kvorum.hints.HintDelivery;
+import io.kvorum.hints.HintOptions;
+import io.kvorum.hints.HintStore;
 import io.kvorum.ring.Membership;
 import io.kvorum.ring.Ring;
 import io.kvorum.storage.RecordLimits;
@@ -152,10 +155,13 @@ public final class Node implements AutoCloseable {
             log.info("Node {}: {}", identity.nodeId(), startup.describe());
 
             Clock clock = Clock.system();
+            HintStore hints = HintStore.open(dataDir.resolve("hints"), HintOptions.from(settings), clock);
+            started.push(hints);
             assembly = NodeAssembly.builder()
                     .seams(new Seams(bus, clock, scheduler, random.split(), storageThreads))
                     .dots(identity)
                     .store(store)
+                    .hints(hints, HintDelivery.Options.fromSettings(settings))
                     .options(NodeAssembly.Options.fromSettings(settings,
                             new RecordLimits(storageOptions.maxKeyBytes(), storageOptions.maxValueBytes())))
                     .gossip(GenerationFile.next(dataDir, clock.nowMillis()), NodeAssembly.localStates(self, clientAddress,

@@ -6,7 +6,11 @@ import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.core.Checks;
 import io.kvorum.core.DotSource;
 import io.kvorum.core.MessageTypes;
+import io.kvorum.coordinator.HintSink;
+import io.kvorum.core.AgentRunner;
 import io.kvorum.core.Seams;
+import io.kvorum.hints.HintDelivery;
+import io.kvorum.hints.HintStore;
 import io.kvorum.core.Settings;
 import io.kvorum.core.protocol.ClientMessages;
 import io.kvorum.gossip.AppState;
@@ -90,6 +94,11 @@ public final class NodeAssembly {
     private final Coordinator coordinator;
     private final RangeStreamer streamer;
     private final RingChanges ringChanges;
+    private final HintStore hintStore;
+    private final HintDelivery hintDelivery;
+    private final AgentRunner hintRunner;
+    /** How often hint delivery looks again when it found nothing to send. */
+    static final long HINT_IDLE_MS = 1_000;
 
     private NodeAssembly(Builder b) {
         this.seams = Objects.requireNonNull(b.seams, "seams");
@@ -109,8 +118,16 @@ public final class NodeAssembly {
         // which makes a node known, is not gated. A scripted membership's cluster is fixed.
         Seams data = gossip == null ? seams : new Seams(new MemberGate(seams.bus(), gossip, seams.clock()),
                 seams.clock(), seams.scheduler(), seams.random(), seams.storage());
+        HintSink hints = b.hintStore == null ? HintSink.NONE
+                : (replica, records, durability) -> b.hintStore.add(replica, seams.clock().nowMillis(), records, durability);
         this.coordinator = new Coordinator(data.forPart(), b.dots, b.store, membership,
-                options.coordinator());
+                options.coordinator(), hints);
+        this.hintStore = b.hintStore;
+        this.hintDelivery = b.hintStore == null || gossip == null ? null
+                : new HintDelivery(b.hintStore, gossip, seams.bus(), seams.clock(),
+                        options.coordinator().replicationFactor(), b.hintDeliveryOptions);
+        this.hintRunner = hintDelivery == null ? null : new AgentRunner(hintDelivery, seams.scheduler(),
+                seams.storage(), seams.clock(), HINT_IDLE_MS, 1);
         this.streamer = new RangeStreamer(b.store, data.bus(), seams.scheduler(), seams.clock(), seams.storage(),
                 options.streaming());
         this.ringChanges = membership instanceof ClusterMembership cluster
@@ -137,13 +154,29 @@ public final class NodeAssembly {
         if (gossip != null) {
             gossip.start();
         }
+        if (hintRunner != null) {
+            hintRunner.start();
+        }
     }
 
     /** Stops gossiping; requests under way complete or time out on their own. Idempotent. */
     public void stop() {
+        if (hintRunner != null) {
+            hintRunner.close();
+        }
         if (gossip != null) {
             gossip.stop();
         }
+    }
+
+    /** The node's hint store, or null for a node built without one. */
+    public HintStore hintStore() {
+        return hintStore;
+    }
+
+    /** Hint delivery, or null without a hint store or without gossip. */
+    public HintDelivery hintDelivery() {
+        return hintDelivery;
     }
 
     public Seams seams() {
@@ -189,8 +222,20 @@ public final class NodeAssembly {
         private GossipOptions gossipOptions;
         private long generation;
         private Map<AppState, String> localStates;
+        private HintStore hintStore;
+        private HintDelivery.Options hintDeliveryOptions = HintDelivery.Options.defaults();
 
         private Builder() {
+        }
+
+        /**
+         * Keeps hints in {@code store} (the caller opens and closes it) and delivers them as
+         * {@code delivery} says; without, a node keeps no hints and refuses to stand in for others.
+         */
+        public Builder hints(HintStore store, HintDelivery.Options delivery) {
+            this.hintStore = Objects.requireNonNull(store, "hint store");
+            this.hintDeliveryOptions = Objects.requireNonNull(delivery, "hint delivery options");
+            return this;
         }
 
         public Builder seams(Seams seams) {

@@ -2,6 +2,8 @@ package io.kvorum.node;
 
 import io.kvorum.coordinator.CoordinatorOptions;
 import io.kvorum.gossip.GossipOptions;
+import io.kvorum.hints.HintDelivery;
+import io.kvorum.hints.HintSettings;
 import io.kvorum.streaming.StreamOptions;
 import io.kvorum.transport.NettyMessageBus;
 import io.kvorum.transport.WireServer;
@@ -162,6 +164,8 @@ public final class NodeSettings {
                 MAX_REQUEST_TIMEOUT_MS, CoordinatorOptions.MAX_SIBLINGS, CoordinatorOptions.SLOPPY_WRITES,
                 RING_CHANGE_GRACE_MS));
         all.addAll(StreamOptions.settings());
+        all.addAll(HintSettings.ALL);
+        all.addAll(HintDelivery.SETTINGS);
         all.addAll(LsmSettings.ALL);
         return all;
     }

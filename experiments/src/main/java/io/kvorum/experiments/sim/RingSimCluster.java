@@ -6,6 +6,9 @@ import io.kvorum.coordinator.Coordinator;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.RandomSource;
 import io.kvorum.core.Seams;
+import io.kvorum.hints.HintDelivery;
+import io.kvorum.hints.HintOptions;
+import io.kvorum.hints.HintStore;
 import io.kvorum.node.NodeAssembly;
 import io.kvorum.transport.KryoMessageCodec;
 import io.kvorum.core.TokenRange;
@@ -20,6 +23,7 @@ import io.kvorum.ring.TokenAllocator;
 import io.kvorum.storage.MemoryReplicaStore;
 import io.kvorum.storage.RecordLimits;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +46,9 @@ public final class RingSimCluster {
     private final SimNetwork network;
     private final RandomSource random;
     private final Map<NodeId, Member> members = new LinkedHashMap<>();
+    /** Where each node's hint store lives, or null for nodes without hints. */
+    private final Path hintsDir;
+    private final List<HintStore> hintStores = new ArrayList<>();
     private int addresses;
 
     /** One simulated node and the parts a test drives. */
@@ -50,8 +57,9 @@ public final class RingSimCluster {
                          NodeAssembly assembly) {
     }
 
-    private RingSimCluster(long seed, int founders, int replicationFactor, int numTokens) {
+    private RingSimCluster(long seed, int founders, int replicationFactor, int numTokens, Path hintsDir) {
         this.seed = seed;
+        this.hintsDir = hintsDir;
         this.replicationFactor = replicationFactor;
         this.numTokens = numTokens;
         this.random = RandomSource.seeded(seed);
@@ -68,7 +76,22 @@ public final class RingSimCluster {
     }
 
     public static RingSimCluster found(long seed, int founders, int replicationFactor, int numTokens) {
-        return new RingSimCluster(seed, founders, replicationFactor, numTokens);
+        return new RingSimCluster(seed, founders, replicationFactor, numTokens, null);
+    }
+
+    /**
+     * As {@link #found}, each node keeping hints in a real {@link HintStore} under {@code hintsDir}
+     * (the simulation's clock drives it) and delivering them as a node does; {@link #closeHints}
+     * closes the stores.
+     */
+    public static RingSimCluster foundWithHints(long seed, int founders, int replicationFactor, int numTokens,
+                                                Path hintsDir) {
+        return new RingSimCluster(seed, founders, replicationFactor, numTokens, hintsDir);
+    }
+
+    /** Closes every node's hint store. */
+    public void closeHints() {
+        hintStores.forEach(HintStore::close);
     }
 
     private InetSocketAddress nextAddress() {
@@ -81,7 +104,13 @@ public final class RingSimCluster {
         NodeId id = NodeId.random(random);
         SimBus bus = network.attach(id, address);
         MemoryReplicaStore store = new MemoryReplicaStore(RecordLimits.defaults());
-        NodeAssembly assembly = NodeAssembly.builder()
+        NodeAssembly.Builder builder = NodeAssembly.builder();
+        if (hintsDir != null) {
+            HintStore hints = HintStore.open(hintsDir.resolve(id.toString()), HintOptions.defaults(), loop);
+            hintStores.add(hints);
+            builder.hints(hints, HintDelivery.Options.defaults());
+        }
+        NodeAssembly assembly = builder
                 .seams(new Seams(bus, loop, loop, random.split(), Runnable::run))
                 .dots(new SimDots(id))
                 .store(store)

@@ -1,0 +1,200 @@
+package io.kvorum.hints;
+
+import io.kvorum.coordinator.CoordinatorMessages.ReplicaWrite;
+import io.kvorum.coordinator.CoordinatorMessages.ReplicaWriteAck;
+import io.kvorum.core.Agent;
+import io.kvorum.core.Clock;
+import io.kvorum.core.MessageBus;
+import io.kvorum.core.NodeId;
+import io.kvorum.core.Record;
+import io.kvorum.core.Setting;
+import io.kvorum.ring.ClusterMembership;
+import io.kvorum.ring.MemberStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands each target's hints to it once the failure detector sees it up (issue 10): one batch per
+ * target at a time, read from the {@link HintStore}, sent as durable {@link ReplicaWrite}s (the same
+ * union any replica write is), and acknowledged in the store only once the target has acknowledged
+ * every hint of the batch. So a crash of either side loses nothing: the store resumes from its
+ * last durable acknowledgement, and a hint delivered twice is applied twice, harmlessly.
+ *
+ * <p>Hints for a node that left or was removed go to the current replicas of their keys instead:
+ * the ranges it held have moved there.
+ *
+ * <p>An {@link io.kvorum.core.Agent}: each {@link #doWork} starts at most one batch per target and
+ * never waits for the network; the answers complete the batch. Pacing is a byte budget refilled at
+ * {@code bytesPerSecond}, so a returning node takes its hints without starving foreground requests.
+ */
+public final class HintDelivery implements Agent {
+    private static final Logger log = LoggerFactory.getLogger(HintDelivery.class);
+
+    public static final Setting<Long> BYTES_PER_SECOND = Setting.bytes("hints.delivery_bytes_per_second",
+            4L * 1024 * 1024, 1024, 1024L * 1024 * 1024, "How fast a node hands stored hints to the nodes they are"
+                    + " for, all of them together, so that a returning node catches up without starving requests.");
+
+    public static final Setting<Long> BATCH_BYTES = Setting.bytes("hints.delivery_batch_bytes", 256 * 1024, 1024,
+            16L * 1024 * 1024, "The most hints, in bytes, sent to one node at a time; the next batch follows once"
+                    + " it has acknowledged them all. Below transport.max_frame_bytes.");
+
+    public static final Setting<Long> TIMEOUT_MS = Setting.millis("hints.delivery_timeout_ms", 10_000, 100, 600_000,
+            "How long a node has to acknowledge a batch of hints; an unacknowledged batch is sent again.");
+
+    public static final List<Setting<?>> SETTINGS = List.of(BYTES_PER_SECOND, BATCH_BYTES, TIMEOUT_MS);
+
+    /** How fast, in what batches and with what patience hints are delivered. */
+    public record Options(long bytesPerSecond, int batchBytes, long timeoutMs) {
+        public Options {
+            BYTES_PER_SECOND.validate(bytesPerSecond);
+            BATCH_BYTES.validate((long) batchBytes);
+            TIMEOUT_MS.validate(timeoutMs);
+        }
+
+        public static Options defaults() {
+            return new Options(BYTES_PER_SECOND.defaultValue(), Math.toIntExact(BATCH_BYTES.defaultValue()),
+                    TIMEOUT_MS.defaultValue());
+        }
+
+        public static Options fromSettings(io.kvorum.core.Settings settings) {
+            return new Options(settings.get(BYTES_PER_SECOND), Math.toIntExact(settings.get(BATCH_BYTES)),
+                    settings.get(TIMEOUT_MS));
+        }
+    }
+
+    private final HintStore store;
+    private final ClusterMembership membership;
+    private final MessageBus bus;
+    private final Clock clock;
+    private final int replicationFactor;
+    private final long bytesPerSecond;
+    private final int batchBytes;
+    private final long timeoutMs;
+    private final Set<NodeId> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<NodeId> paused = ConcurrentHashMap.newKeySet();
+    private final Map<NodeId, AtomicLong> delivered = new ConcurrentHashMap<>();
+    private double budgetBytes;
+    private long lastRefillNanos;
+
+    /** @param replicationFactor how many replicas now take the hints of a node that left */
+    public HintDelivery(HintStore store, ClusterMembership membership, MessageBus bus, Clock clock,
+                        int replicationFactor, Options options) {
+        this.store = store;
+        this.membership = membership;
+        this.bus = bus;
+        this.clock = clock;
+        this.replicationFactor = replicationFactor;
+        this.bytesPerSecond = options.bytesPerSecond();
+        this.batchBytes = options.batchBytes();
+        this.timeoutMs = options.timeoutMs();
+        this.budgetBytes = batchBytes;
+        this.lastRefillNanos = clock.nanoTime();
+    }
+
+    @Override
+    public String name() {
+        return "hint-delivery";
+    }
+
+    @Override
+    public int doWork() {
+        refill();
+        int started = 0;
+        for (NodeId target : store.targets()) {
+            if (budgetBytes < 1) {
+                break;
+            }
+            if (paused.contains(target) || inFlight.contains(target) || !deliverable(target)) {
+                continue;
+            }
+            HintBatch batch = store.next(target, HintCursor.START, batchBytes);
+            if (batch.isEmpty()) {
+                continue;
+            }
+            budgetBytes -= bytes(batch);
+            inFlight.add(target);
+            started++;
+            send(target, batch).whenComplete((v, e) -> {
+                try {
+                    if (e == null) {
+                        store.acknowledge(target, batch.end());
+                        delivered.computeIfAbsent(target, t -> new AtomicLong()).addAndGet(batch.hints().size());
+                    } else {
+                        log.debug("Delivering hints to {} failed: {}", target, e.getMessage());
+                    }
+                } finally {
+                    inFlight.remove(target);
+                }
+            });
+        }
+        return started;
+    }
+
+    /** A target gets its hints when up; a retired one's go to its keys' replicas now, whenever they are up. */
+    private boolean deliverable(NodeId target) {
+        Optional<MemberStatus> status = membership.status(target);
+        return status.map(MemberStatus::isRetired).orElse(false) || membership.isUp(target);
+    }
+
+    private CompletableFuture<Void> send(NodeId target, HintBatch batch) {
+        boolean retired = membership.status(target).map(MemberStatus::isRetired).orElse(false);
+        List<CompletableFuture<ReplicaWriteAck>> acks = new ArrayList<>();
+        for (Hint hint : batch.hints()) {
+            ReplicaWrite write = new ReplicaWrite(hint.records(), true);
+            for (NodeId destination : retired ? currentReplicas(hint.records()) : List.of(target)) {
+                acks.add(bus.request(destination, write, ReplicaWriteAck.class, timeoutMs));
+            }
+        }
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+
+    /** The replicas now of the key a hint's records belong to (one key per hint). */
+    private List<NodeId> currentReplicas(List<Record> records) {
+        return records.isEmpty() ? List.of()
+                : membership.ring().preferenceList(records.get(0).key(), replicationFactor);
+    }
+
+    private static long bytes(HintBatch batch) {
+        long total = 0;
+        for (Hint h : batch.hints()) {
+            for (Record r : h.records()) {
+                total += r.key().length() + (r.value() == null ? 0 : r.value().length) + 64;
+            }
+        }
+        return total;
+    }
+
+    private void refill() {
+        long now = clock.nanoTime();
+        budgetBytes = Math.min(batchBytes + (double) bytesPerSecond, budgetBytes
+                + (now - lastRefillNanos) / 1e9 * bytesPerSecond);
+        lastRefillNanos = now;
+    }
+
+    /** Stops delivering to {@code target} until {@link #resume}; its hints stay stored. */
+    public void pause(NodeId target) {
+        paused.add(target);
+    }
+
+    public void resume(NodeId target) {
+        paused.remove(target);
+    }
+
+    public boolean isPaused(NodeId target) {
+        return paused.contains(target);
+    }
+
+    /** Hints delivered to {@code target} since this node started. */
+    public long delivered(NodeId target) {
+        AtomicLong n = delivered.get(target);
+        return n == null ? 0 : n.get();
+    }
+}
