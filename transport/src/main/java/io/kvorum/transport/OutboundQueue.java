@@ -80,6 +80,18 @@ final class OutboundQueue {
         discard();
     }
 
+    /**
+     * {@link #close()} for a queue that may never have been attached (a connection that failed
+     * before its handshake), run on {@code onLoop}: an offer racing the close then has a loop to
+     * release its frame on.
+     */
+    void close(java.util.concurrent.Executor onLoop) {
+        if (loop == null) {
+            loop = onLoop;
+        }
+        close();
+    }
+
     /** Stops writing and releases every queued frame: they were meant for a connection that is gone. */
     void detachAndDiscard() {
         channel = null;

@@ -333,7 +333,7 @@ public final class WireClient implements AutoCloseable {
                 failure = e;
             }
             pending.failAll(p -> p.destination == this, p -> failure);
-            loop.execute(queue::close);
+            loop.execute(() -> queue.close(loop));
         }
 
         @Override
