@@ -6,6 +6,8 @@ import io.kvorum.core.UnauthorizedException;
 import io.kvorum.core.protocol.AdminMessages.AdminResponse;
 import io.kvorum.core.protocol.AdminMessages.CleanupRequest;
 import io.kvorum.core.protocol.AdminMessages.DecommissionRequest;
+import io.kvorum.core.protocol.AdminMessages.HintsRequest;
+import io.kvorum.core.protocol.AdminMessages.HintsResponse;
 import io.kvorum.core.protocol.AdminMessages.RemoveNodeRequest;
 import io.kvorum.core.protocol.AdminMessages.StatusRequest;
 import io.kvorum.core.protocol.AdminMessages.StatusResponse;
@@ -109,6 +111,15 @@ public final class AdminClient implements AutoCloseable {
     public String removeNode(NodeId node, Duration timeout) {
         return Router.join(wire.request(new RemoveNodeRequest(node.value()), AdminResponse.class, timeout.toMillis()))
                 .message();
+    }
+
+    /**
+     * The hints the node this client talks to holds per target, after {@code action} ({@code list},
+     * {@code pause}, {@code resume} or {@code truncate}) on {@code target}'s (ignored for list).
+     */
+    public HintsResponse hints(String action, NodeId target, Duration timeout) {
+        return Router.join(wire.request(new HintsRequest(action, target == null ? 0 : target.value()),
+                HintsResponse.class, timeout.toMillis()));
     }
 
     /** Drops, on the node this client talks to, the data of ranges it no longer replicates. */

@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +79,34 @@ public final class HintDelivery implements Agent {
     private final long timeoutMs;
     private final Set<NodeId> inFlight = ConcurrentHashMap.newKeySet();
     private final Set<NodeId> paused = ConcurrentHashMap.newKeySet();
-    private final Map<NodeId, AtomicLong> delivered = new ConcurrentHashMap<>();
+    private final Map<NodeId, Progress> progress = new ConcurrentHashMap<>();
+
+    /** Hints delivered to one target in this run, and over what time, for its rate. */
+    private static final class Progress {
+        private long hints;
+        private long firstStartNanos = -1;
+        private long lastDoneNanos;
+
+        synchronized void started(long nanos) {
+            if (firstStartNanos < 0) {
+                firstStartNanos = nanos;
+            }
+        }
+
+        synchronized void done(long count, long nanos) {
+            hints += count;
+            lastDoneNanos = nanos;
+        }
+
+        synchronized long hints() {
+            return hints;
+        }
+
+        synchronized double perSecond() {
+            long elapsed = lastDoneNanos - firstStartNanos;
+            return hints == 0 || elapsed <= 0 ? 0 : hints * 1e9 / elapsed;
+        }
+    }
     private double budgetBytes;
     private long lastRefillNanos;
 
@@ -122,11 +148,13 @@ public final class HintDelivery implements Agent {
             budgetBytes -= bytes(batch);
             inFlight.add(target);
             started++;
+            Progress p = progress.computeIfAbsent(target, t -> new Progress());
+            p.started(clock.nanoTime());
             send(target, batch).whenComplete((v, e) -> {
                 try {
                     if (e == null) {
                         store.acknowledge(target, batch.end());
-                        delivered.computeIfAbsent(target, t -> new AtomicLong()).addAndGet(batch.hints().size());
+                        p.done(batch.hints().size(), clock.nanoTime());
                     } else {
                         log.debug("Delivering hints to {} failed: {}", target, e.getMessage());
                     }
@@ -194,7 +222,13 @@ public final class HintDelivery implements Agent {
 
     /** Hints delivered to {@code target} since this node started. */
     public long delivered(NodeId target) {
-        AtomicLong n = delivered.get(target);
-        return n == null ? 0 : n.get();
+        Progress p = progress.get(target);
+        return p == null ? 0 : p.hints();
+    }
+
+    /** Hints per second delivered to {@code target} while this run has been delivering to it; 0 before. */
+    public double deliveryRate(NodeId target) {
+        Progress p = progress.get(target);
+        return p == null ? 0 : p.perSecond();
     }
 }

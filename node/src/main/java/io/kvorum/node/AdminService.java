@@ -10,6 +10,7 @@ import io.kvorum.core.TokenRange;
 import io.kvorum.core.protocol.AdminMessages.AdminResponse;
 import io.kvorum.core.protocol.AdminMessages.CleanupRequest;
 import io.kvorum.core.protocol.AdminMessages.DecommissionRequest;
+import io.kvorum.core.protocol.AdminMessages.HintsRequest;
 import io.kvorum.core.protocol.AdminMessages.MemberRow;
 import io.kvorum.core.protocol.AdminMessages.RemoveNodeRequest;
 import io.kvorum.core.protocol.AdminMessages.StatusRequest;
@@ -43,12 +44,14 @@ final class AdminService {
     private final Runnable onRetired;
     private final ReplicaStore store;
     private final Executor storageThreads;
+    private final HintsAdmin hints;
 
     /** The cleanup under way, which later requests join. */
     private final SingleFlight<AdminResponse> cleanups = new SingleFlight<>();
 
     AdminService(GossipMembership membership, RingChanges ringChanges, RangeStreamer streamer, int replicationFactor,
-                 Runnable onRetired, ReplicaStore store, Executor storageThreads) {
+                 Runnable onRetired, ReplicaStore store, Executor storageThreads, HintsAdmin hints) {
+        this.hints = hints;
         this.store = store;
         this.storageThreads = storageThreads;
         this.membership = membership;
@@ -62,6 +65,9 @@ final class AdminService {
     CompletionStage<? extends Message> handle(Message request) {
         if (request instanceof StatusRequest) {
             return CompletableFuture.completedFuture(status());
+        }
+        if (request instanceof HintsRequest h) {
+            return hints.handle(h);
         }
         if (request instanceof DecommissionRequest) {
             return ringChanges.decommission().thenApply(v -> {

@@ -200,7 +200,8 @@ public final class Node implements AutoCloseable {
 
             WireServer.Builder clientServerBuilder = WireServer.builder(ClientMessages.types(),
                             new ClientService(coordinator, membership, new AdminService(membership, ringChanges,
-                                    streamer, replicationFactor, () -> retired.complete(null), store, storageThreads),
+                                    streamer, replicationFactor, () -> retired.complete(null), store, storageThreads,
+                                    new HintsAdmin(identity.nodeId(), hints, assembly.hintDelivery(), storageThreads)),
                                     clientAccess))
                     .listen(host, clientPort)
                     .users(clientAccess.credentials())

@@ -1,6 +1,8 @@
 package io.kvorum.client.cli;
 
 import io.kvorum.client.AdminClient;
+import io.kvorum.core.protocol.AdminMessages.HintRow;
+import io.kvorum.core.protocol.AdminMessages.HintsResponse;
 import io.kvorum.transport.TlsConfig;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.protocol.AdminMessages.MemberRow;
@@ -40,7 +42,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "kvorum-admin", mixinStandardHelpOptions = true, version = "kvorum-admin 0.1.0-SNAPSHOT",
         description = "Administers a Kvorum cluster through one of its nodes.",
         subcommands = {AdminCli.Status.class, AdminCli.RingCmd.class, AdminCli.Decommission.class,
-                AdminCli.RemoveNode.class, AdminCli.Cleanup.class, HashPassword.class,
+                AdminCli.RemoveNode.class, AdminCli.Cleanup.class, AdminCli.Hints.class, HashPassword.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%n",
         footer = {"For a node with client.tls.enabled add --tls, or --truststore FILE to trust its certificate.",
@@ -251,6 +253,55 @@ public final class AdminCli implements Callable<Integer> {
         @Override
         int run(AdminClient admin, PrintStream out) {
             out.println(admin.cleanup(timeout));
+            return 0;
+        }
+    }
+
+    @Command(name = "hints", mixinStandardHelpOptions = true,
+            description = {"Lists the hints the node given by --host keeps for other nodes: per target, hints and bytes"
+                    + " pending, the oldest one's age, delivered and dropped since start, whether paused, and the"
+                    + " delivery rate.",
+                "With ACTION and NODE_ID: pause or resume delivery to that node, or truncate (drop) its hints;"
+                        + " repair heals what truncated hints would have carried."})
+    static final class Hints extends AdminCommand {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "ACTION", description = "pause, resume or truncate.")
+        String action;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "NODE_ID", converter = Converters.NodeIdConverter.class,
+                description = "The target, as the list prints it.")
+        NodeId target;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+                defaultValue = "10s", description = "How long to wait (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        int run(AdminClient admin, PrintStream out) {
+            if (action != null && !List.of("pause", "resume", "truncate").contains(action)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "ACTION: '" + action
+                        + "' (expected: pause, resume or truncate)");
+            }
+            if (action != null && target == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), action + " needs NODE_ID");
+            }
+            HintsResponse r = admin.hints(action == null ? "list" : action, target, timeout);
+            if (!r.message().isEmpty()) {
+                out.println(r.message());
+            }
+            if (r.rows().isEmpty()) {
+                out.println("no hints held on " + new NodeId(r.node()));
+                return 0;
+            }
+            out.printf(Locale.ROOT, "%-16s  %10s  %10s  %10s  %10s  %8s  %6s  %10s%n", "target", "pending", "bytes",
+                    "oldest", "delivered", "dropped", "paused", "rate/s");
+            for (HintRow row : r.rows()) {
+                out.printf(Locale.ROOT, "%-16s  %10d  %10s  %10s  %10d  %8d  %6s  %10.1f%n", new NodeId(row.target()),
+                        row.hints(), bytes(row.bytes()), row.hints() == 0 ? "-" : (row.oldestAgeMs() / 1000) + " s",
+                        row.delivered(), row.dropped(), row.paused() ? "yes" : "no", row.hintsPerSecond());
+            }
             return 0;
         }
     }

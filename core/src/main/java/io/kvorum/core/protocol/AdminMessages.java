@@ -79,6 +79,36 @@ public final class AdminMessages {
         }
     }
 
+    /**
+     * Lists this node's stored hints per target, or acts on one target's: {@code action} is
+     * {@code list}, {@code pause}, {@code resume} or {@code truncate}; {@code nodeId} is ignored for
+     * {@code list}. Answered with {@link HintsResponse}.
+     */
+    public record HintsRequest(String action, long nodeId) implements Message {
+        public HintsRequest {
+            Objects.requireNonNull(action, "action");
+        }
+    }
+
+    /**
+     * One target's hints on the answering node.
+     *
+     * @param oldestAgeMs  age of the oldest undelivered hint, 0 when none
+     * @param dropped      hints refused since start, for any bound
+     * @param hintsPerSecond delivery rate while this run has been delivering to the target, 0 before
+     */
+    public record HintRow(long target, long hints, long bytes, long oldestAgeMs, long delivered, long dropped,
+                          boolean paused, double hintsPerSecond) {
+    }
+
+    /** @param message what an action did; empty for a list */
+    public record HintsResponse(long node, List<HintRow> rows, String message) implements Message {
+        public HintsResponse {
+            rows = List.copyOf(rows);
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
     /** What an admin operation did. */
     public record AdminResponse(String message) implements Message {
         public AdminResponse {

@@ -27,7 +27,9 @@ public final class ClientMessages {
                 .add(23, AdminMessages.RemoveNodeRequest.class)
                 .add(24, AdminMessages.AdminResponse.class)
                 .add(25, AdminMessages.CleanupRequest.class)
-                .add(30, AdminMessages.ReplicaReadRequest.class);
+                .add(30, AdminMessages.ReplicaReadRequest.class)
+                .add(31, AdminMessages.HintsRequest.class)
+                .add(32, AdminMessages.HintsResponse.class);
     }
 
     public static MessageTypes types() {
