@@ -114,6 +114,17 @@ public final class AdminClient implements AutoCloseable {
     }
 
     /**
+     * Exactly what {@code replica} stores of {@code key}, read there through the node this client
+     * talks to: no quorum, no read repair (as {@link KvorumClient#getFromReplica}).
+     */
+    public GetResult getFromReplica(String key, NodeId replica, Duration timeout) {
+        io.kvorum.core.Key k = io.kvorum.core.Key.of(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return GetResult.of(k, Router.join(wire.request(new io.kvorum.core.protocol.AdminMessages.ReplicaReadRequest(
+                k.toByteArray(), replica.value(), timeout.toMillis()), io.kvorum.core.protocol.GetResponse.class,
+                timeout.toMillis())).records());
+    }
+
+    /**
      * The hints the node this client talks to holds per target, after {@code action} ({@code list},
      * {@code pause}, {@code resume} or {@code truncate}) on {@code target}'s (ignored for list).
      */

@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,20 +36,12 @@ import org.junit.jupiter.api.Test;
  * replays its log and serves again. The latencies are printed side by side (quiet, then flooded) for
  * the issue's record; a bound on them would only measure the machine.
  */
-class BlindWriteFloodIT {
+class BlindWriteFloodIT extends WithLocalCluster {
     private static final int FLOOD = 10_000;
     private static final int FLOODERS = 4;
     private static final int LIMIT = 100;
     private static final Pattern REPLAY = Pattern.compile("replayed (\\d+) entries .* in (\\d+) ms");
 
-    private LocalCluster cluster;
-
-    @AfterEach
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void otherKeysKeepBeingServedThroughAFloodOfBlindWritesAndReplayIsQuick() throws Exception {

@@ -149,6 +149,10 @@ class ClusterIT {
             var held = client.getFromReplica("per-replica", new io.kvorum.core.NodeId(m.nodeId()), Duration.ofSeconds(5));
             assertThat(held.valueAsString()).as("on %s", m.host()).isEqualTo("everywhere");
         }
+        try (var admin = io.kvorum.client.AdminClient.connect(cluster.clientAddress(1), Duration.ofSeconds(2))) {
+            assertThat(admin.getFromReplica("per-replica", new io.kvorum.core.NodeId(members.get(0).nodeId()),
+                    Duration.ofSeconds(5)).valueAsString()).isEqualTo("everywhere");
+        }
         var none = client.getFromReplica("never-written", new io.kvorum.core.NodeId(members.get(0).nodeId()),
                 Duration.ofSeconds(5));
         assertThat(none.found()).isFalse();

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,15 +18,7 @@ import org.junit.jupiter.api.Test;
  * directory, as LocalCluster does per test cluster): its handshakes fail, and the new cluster's
  * members never learn of it.
  */
-class ClusterIdentityIT {
-    private LocalCluster cluster;
-
-    @AfterEach
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+class ClusterIdentityIT extends WithLocalCluster {
 
     @Test
     void aNodeOfAnEarlierClusterWithAnotherSecretStaysOut() throws Exception {

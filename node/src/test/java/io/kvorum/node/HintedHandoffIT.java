@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,17 +28,9 @@ import org.junit.jupiter.api.Test;
  * (nothing reads the keys meanwhile, so read repair plays no part), and kvorum-admin hints must show
  * nothing pending.
  */
-class HintedHandoffIT {
+class HintedHandoffIT extends WithLocalCluster {
     private static final int KEYS = 2_000;
     private static final Duration DELIVERY_BOUND = Duration.ofSeconds(120);
-    private LocalCluster cluster;
-
-    @AfterEach
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void hintsBringEveryAcknowledgedWriteToAReturnedReplicaThroughAFallbackCrash() throws Exception {

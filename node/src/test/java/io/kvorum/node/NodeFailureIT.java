@@ -14,19 +14,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Three real nodes, one of which dies: quorums survive it, ALL does not, and a restart keeps its data. */
-class NodeFailureIT {
-    private LocalCluster cluster;
-
-    @AfterEach
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+class NodeFailureIT extends WithLocalCluster {
 
     @Test
     void quorumsSurviveAKilledNodeAllFailsFastAndARestartedNodeKeepsItsData() throws IOException {

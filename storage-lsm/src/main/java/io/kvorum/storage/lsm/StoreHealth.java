@@ -62,16 +62,6 @@ public record StoreHealth(String stopped, Optional<DiskFull> diskFull, int damag
     }
 
     static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        return io.kvorum.core.ByteSizes.human(n);
     }
 }
