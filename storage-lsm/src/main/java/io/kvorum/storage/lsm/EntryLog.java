@@ -32,7 +32,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * are deleted, as their entries are no longer needed): a torn tail is cut off with a warning naming
  * the file and offset, damage to fsynced data follows the policy, and no damaged byte ever reaches a
  * visitor. New entries go to new segments after every existing one; the first is created on the
- * first append, so opening a log that never grows creates no file.
+ * first append, so opening a log that never grows creates no file. The price of that: entries an
+ * earlier process wrote after its last sync marker, which replay fsyncs, are vouched for only by this
+ * log's first sync, so damage to them before then reads as a torn tail (cut, with a warning) rather
+ * than as corruption for the policy.
  *
  * <p><b>Threads.</b> {@link #append}, {@link #awaitDurable} and {@link #sync} may be called from any
  * thread at once; appends are ordered by their positions. {@link #read} may run alongside appends,
@@ -178,16 +181,20 @@ public final class EntryLog implements Closeable {
         return lastEntryEnd;
     }
 
-    /** How far the log has been fsynced (for crash tests, which may only damage what lies beyond). */
+    /**
+     * How far the log has been fsynced: every byte before it is durable (for crash tests, which may
+     * only damage what lies beyond). Before the first append, the start of the segment it will create:
+     * replay fsynced everything it read, sync markers included.
+     */
     public long syncedPosition() {
         CommitLog l = log;
-        return l == null ? lastEntryEnd : l.syncedPosition();
+        return l == null ? CommitLog.position(firstNewSegmentId, 0) : l.syncedPosition();
     }
 
-    /** How far the log has been written, sync markers included. */
+    /** How far the log has been written, sync markers included; as {@link #syncedPosition} before the first append. */
     public long writtenPosition() {
         CommitLog l = log;
-        return l == null ? lastEntryEnd : l.writtenPosition();
+        return l == null ? CommitLog.position(firstNewSegmentId, 0) : l.writtenPosition();
     }
 
     /**
