@@ -50,9 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Disk.</b> At most {@code hints.max_bytes_total} for the hints, each charged its entry and the
  * sync markers it can cause, plus, for each target with a log, up to three segments (the spare, the
- * unfilled end of the one being written, the delivered start of the oldest) and the unused end of
- * each full segment (less than one hint). A target with nothing to deliver holds no file after a
- * restart.
+ * unfilled end of the one being written, the delivered start of the oldest, which is larger than a
+ * segment if it was made to fit one larger hint) and the unused end of each full segment (less than
+ * the hint that did not fit). A target with nothing to deliver holds no file after a restart.
  *
  * <p><b>Threads.</b> Every method may be called from any thread. Adds for one target are ordered
  * and share fsyncs; reads, acknowledgements and truncations of one target take turns.

@@ -71,6 +71,9 @@ final class HintFixtures {
 
     /** Bytes of every file under {@code dir}. */
     static long diskBytes(Path dir) {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).mapToLong(p -> {
                 try {
