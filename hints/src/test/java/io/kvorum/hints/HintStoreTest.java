@@ -37,6 +37,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+/**
+ * The hint store case by case: order and acknowledgements across restarts, durability across a crash,
+ * each bound with its exact counts, truncation, freed segments and disk across restarts, damage to
+ * each part of a segment and to the checkpoint under both policies, misuse, and concurrent adds
+ * beside a delivering thread. {@link HintStoreProperties} checks the same against a model.
+ */
 class HintStoreTest {
     private static final long KIB = 1024;
     private static final long HOUR = 3_600_000;
