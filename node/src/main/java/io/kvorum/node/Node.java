@@ -18,6 +18,7 @@ import io.kvorum.gossip.GossipOptions;
 import io.kvorum.gossip.Member;
 import io.kvorum.hints.HintDelivery;
 import io.kvorum.hints.HintOptions;
+import io.kvorum.hints.HintSettings;
 import io.kvorum.hints.HintStore;
 import io.kvorum.ring.Membership;
 import io.kvorum.ring.Ring;
@@ -157,6 +158,17 @@ public final class Node implements AutoCloseable {
             Clock clock = Clock.system();
             HintStore hints = HintStore.open(dataDir.resolve("hints"), HintOptions.from(settings), clock);
             started.push(hints);
+            // Hints of writes that were not durable reach the disk at this pace (a process crash loses none
+            // of them, a power loss at most one period's); the fsync runs on a storage thread, not the timer's.
+            long hintSyncMs = settings.get(HintSettings.SYNC_PERIOD_MS);
+            Scheduler.Cancellable hintSync = scheduler.scheduleWithFixedDelay(() -> storageThreads.execute(() -> {
+                try {
+                    hints.sync();
+                } catch (IllegalStateException closing) {
+                    // The node is stopping; closing the store syncs it.
+                }
+            }), hintSyncMs, hintSyncMs, TimeUnit.MILLISECONDS);
+            started.push(hintSync::cancel);
             assembly = NodeAssembly.builder()
                     .seams(new Seams(bus, clock, scheduler, random.split(), storageThreads))
                     .dots(identity)
