@@ -102,12 +102,13 @@ final class ReplicaHandlers {
         }
         Map<Key, Integer> perKey = new HashMap<>();
         for (Record r : records) {
-            int count = perKey.merge(r.key(), 1, Integer::sum);
-            if (count > limit) {
-                throw TooManySiblingsException.inBatch(r.key(), (int) records.stream()
-                        .filter(x -> x.key().equals(r.key())).count(), limit, CoordinatorOptions.MAX_SIBLINGS.key());
-            }
+            perKey.merge(r.key(), 1, Integer::sum);
         }
+        perKey.forEach((key, count) -> {
+            if (count > limit) {
+                throw TooManySiblingsException.inBatch(key, count, limit, CoordinatorOptions.MAX_SIBLINGS.key());
+            }
+        });
     }
 
     static Durability durability(boolean durable) {

@@ -10,12 +10,12 @@ import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.ReadOptions;
 import io.kvorum.core.WriteOptions;
 import io.kvorum.core.testing.Await;
+import io.kvorum.core.testing.Sockets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,7 +131,7 @@ class ClusterIT {
                     OutputStream out = s.getOutputStream();
                     out.write(garbage);
                     out.flush();
-                    assertThat(readUntilClosed(s.getInputStream())).as("port %d closes the connection", port)
+                    assertThat(Sockets.readUntilClosed(s.getInputStream())).as("port %d closes the connection", port)
                             .isTrue();
                 }
             }
@@ -185,21 +185,6 @@ class ClusterIT {
         assertThat(client.get("first-node-unharmed", ReadOptions.all()).valueAsString()).isEqualTo("yes");
     }
 
-    /** Reads until the peer closes (true) or the deadline passes (false); a reset counts as closed. */
-    private static boolean readUntilClosed(InputStream in) throws IOException {
-        byte[] buf = new byte[4096];
-        try {
-            while (true) {
-                if (in.read(buf) < 0) {
-                    return true;
-                }
-            }
-        } catch (SocketException reset) {
-            return true;
-        } catch (java.net.SocketTimeoutException e) {
-            return false;
-        }
-    }
 
     private static byte[] randomBytes(Random random, int n) {
         byte[] b = new byte[n];

@@ -11,6 +11,7 @@ import io.kvorum.core.PeerUnavailableException;
 import io.kvorum.core.ReadOptions;
 import io.kvorum.core.WriteOptions;
 import io.kvorum.core.testing.Await;
+import io.kvorum.core.testing.Sockets;
 import io.kvorum.core.testing.TestCertificates;
 import io.kvorum.transport.TlsConfig;
 import java.io.ByteArrayOutputStream;
@@ -19,7 +20,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +95,7 @@ class TlsClusterIT {
             s.connect(new InetSocketAddress(cluster.host(0), LocalCluster.CLIENT_PORT), 2000);
             s.setSoTimeout(10_000);
             s.getOutputStream().write(new byte[] {0, 0, 0, 20, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0});
-            assertThat(readUntilClosed(s.getInputStream())).as("the client port closes a plaintext client").isTrue();
+            assertThat(Sockets.readUntilClosed(s.getInputStream())).as("the client port closes a plaintext client").isTrue();
         }
         Await.until("node 1 logged the plaintext client", Duration.ofSeconds(10),
                 () -> log(0).contains("the peer does not speak TLS"));
@@ -107,7 +107,7 @@ class TlsClusterIT {
             s.connect(new InetSocketAddress(cluster.host(1), LocalCluster.INTERNODE_PORT), 2000);
             s.setSoTimeout(10_000);
             s.getOutputStream().write("HELLO, is this a node?".getBytes(StandardCharsets.US_ASCII));
-            assertThat(readUntilClosed(s.getInputStream())).as("the internode port closes a plaintext peer").isTrue();
+            assertThat(Sockets.readUntilClosed(s.getInputStream())).as("the internode port closes a plaintext peer").isTrue();
         }
         Await.until("node 2 logged the plaintext peer", Duration.ofSeconds(10),
                 () -> log(1).contains("node") && log(1).contains("the peer does not speak TLS"));
@@ -157,19 +157,4 @@ class TlsClusterIT {
         }
     }
 
-    /** Reads until the peer closes (true) or the read times out (false); a reset counts as closed. */
-    private static boolean readUntilClosed(InputStream in) throws IOException {
-        byte[] buf = new byte[4096];
-        try {
-            while (true) {
-                if (in.read(buf) < 0) {
-                    return true;
-                }
-            }
-        } catch (SocketException reset) {
-            return true;
-        } catch (java.net.SocketTimeoutException e) {
-            return false;
-        }
-    }
 }

@@ -236,16 +236,6 @@ class WireServerClientTest {
 
     private static void assertClosedByPeer(Socket s) throws Exception {
         s.setSoTimeout(5_000);
-        InputStream in = s.getInputStream();
-        byte[] buf = new byte[4096];
-        while (true) {
-            try {
-                if (in.read(buf) < 0) {
-                    return;
-                }
-            } catch (java.net.SocketException reset) {
-                return;
-            }
-        }
+        assertThat(io.kvorum.core.testing.Sockets.readUntilClosed(s.getInputStream())).as("closed by the peer").isTrue();
     }
 }
