@@ -8,6 +8,11 @@ public enum DropReason {
     TOTAL_BYTES,
     /** The target had gone longer than {@code hints.window_ms} without taking its hints. */
     WINDOW,
+    /**
+     * The hint was older than {@code storage.tombstone_gc_grace_ms} when its target came back: a delete
+     * that superseded it may have been purged there, so delivering it could resurrect the value.
+     */
+    EXPIRED,
     /** An operator truncated the target's hints. */
     TRUNCATED
 }

@@ -8,8 +8,10 @@ import io.kvorum.core.MessageBus;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.Record;
 import io.kvorum.core.Setting;
+import io.kvorum.core.Settings;
 import io.kvorum.ring.ClusterMembership;
 import io.kvorum.ring.MemberStatus;
+import io.kvorum.storage.lsm.LsmSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Hints for a node that left or was removed go to the current replicas of their keys instead:
  * the ranges it held have moved there.
+ *
+ * <p>A hint older than {@code storage.tombstone_gc_grace_ms} is dropped, not delivered: the target may
+ * have purged a tombstone that superseded it, and the hint would bring the deleted value back (the
+ * expiry Cassandra gives hints for the same reason). Repair heals what such a hint carried.
  *
  * <p>An {@link io.kvorum.core.Agent}: each {@link #doWork} starts at most one batch per target and
  * never waits for the network; the answers complete the batch. Pacing is a byte budget refilled at
@@ -50,22 +56,25 @@ public final class HintDelivery implements Agent {
 
     public static final List<Setting<?>> SETTINGS = List.of(BYTES_PER_SECOND, BATCH_BYTES, TIMEOUT_MS);
 
-    /** How fast, in what batches and with what patience hints are delivered. */
-    public record Options(long bytesPerSecond, int batchBytes, long timeoutMs) {
+    /**
+     * How fast, in what batches and with what patience hints are delivered, and the age
+     * ({@code storage.tombstone_gc_grace_ms}) past which a hint is dropped instead.
+     */
+    public record Options(long bytesPerSecond, int batchBytes, long timeoutMs, long maxAgeMs) {
         public Options {
             BYTES_PER_SECOND.validate(bytesPerSecond);
             BATCH_BYTES.validate((long) batchBytes);
             TIMEOUT_MS.validate(timeoutMs);
+            LsmSettings.TOMBSTONE_GC_GRACE_MS.validate(maxAgeMs);
         }
 
         public static Options defaults() {
-            return new Options(BYTES_PER_SECOND.defaultValue(), Math.toIntExact(BATCH_BYTES.defaultValue()),
-                    TIMEOUT_MS.defaultValue());
+            return fromSettings(Settings.empty());
         }
 
-        public static Options fromSettings(io.kvorum.core.Settings settings) {
+        public static Options fromSettings(Settings settings) {
             return new Options(settings.get(BYTES_PER_SECOND), Math.toIntExact(settings.get(BATCH_BYTES)),
-                    settings.get(TIMEOUT_MS));
+                    settings.get(TIMEOUT_MS), settings.get(LsmSettings.TOMBSTONE_GC_GRACE_MS));
         }
     }
 
@@ -77,6 +86,7 @@ public final class HintDelivery implements Agent {
     private final long bytesPerSecond;
     private final int batchBytes;
     private final long timeoutMs;
+    private final long maxAgeMs;
     private final Set<NodeId> inFlight = ConcurrentHashMap.newKeySet();
     private final Set<NodeId> paused = ConcurrentHashMap.newKeySet();
     private final Map<NodeId, Progress> progress = new ConcurrentHashMap<>();
@@ -121,6 +131,7 @@ public final class HintDelivery implements Agent {
         this.bytesPerSecond = options.bytesPerSecond();
         this.batchBytes = options.batchBytes();
         this.timeoutMs = options.timeoutMs();
+        this.maxAgeMs = options.maxAgeMs();
         this.budgetBytes = batchBytes;
         this.lastRefillNanos = clock.nanoTime();
     }
@@ -150,11 +161,19 @@ public final class HintDelivery implements Agent {
             started++;
             Progress p = progress.computeIfAbsent(target, t -> new Progress());
             p.started(clock.nanoTime());
-            send(target, batch).whenComplete((v, e) -> {
+            long expiredBefore = clock.nowMillis() - maxAgeMs;
+            List<Hint> fresh = new ArrayList<>(batch.hints().size());
+            for (Hint hint : batch.hints()) {
+                if (hint.createdAtMillis() >= expiredBefore) {
+                    fresh.add(hint);
+                }
+            }
+            long expired = batch.hints().size() - fresh.size();
+            send(target, fresh).whenComplete((v, e) -> {
                 try {
                     if (e == null) {
-                        store.acknowledge(target, batch.end());
-                        p.done(batch.hints().size(), clock.nanoTime());
+                        store.acknowledge(target, batch.end(), expired);
+                        p.done(fresh.size(), clock.nanoTime());
                     } else {
                         log.debug("Delivering hints to {} failed: {}", target, e.getMessage());
                     }
@@ -172,10 +191,10 @@ public final class HintDelivery implements Agent {
         return status.map(MemberStatus::isRetired).orElse(false) || membership.isUp(target);
     }
 
-    private CompletableFuture<Void> send(NodeId target, HintBatch batch) {
+    private CompletableFuture<Void> send(NodeId target, List<Hint> hints) {
         boolean retired = membership.status(target).map(MemberStatus::isRetired).orElse(false);
         List<CompletableFuture<ReplicaWriteAck>> acks = new ArrayList<>();
-        for (Hint hint : batch.hints()) {
+        for (Hint hint : hints) {
             ReplicaWrite write = new ReplicaWrite(hint.records(), true);
             for (NodeId destination : retired ? currentReplicas(hint.records()) : List.of(target)) {
                 acks.add(bus.request(destination, write, ReplicaWriteAck.class, timeoutMs));

@@ -32,7 +32,8 @@ public final class HintSettings {
             30L * 24 * 3600 * 1000,
             "How long a node may go without taking its hints and still get new ones: once its oldest"
                     + " undelivered hint is older than this, new hints for it are dropped and counted, and"
-                    + " repair must heal it. Keep it below storage.tombstone_gc_grace_ms.");
+                    + " repair must heal it. Must be below storage.tombstone_gc_grace_ms: a hint older than that"
+                    + " is dropped when its node comes back, not delivered.");
 
     public static final Setting<Long> SEGMENT_BYTES = Setting.bytes("hints.segment_bytes", 8 * MIB, 4 * KIB, 1 * GIB,
             "Size of each hint segment file, preallocated. A segment is deleted once every hint in it is"

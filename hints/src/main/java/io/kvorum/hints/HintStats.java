@@ -17,6 +17,7 @@ public record HintStats(
         long droppedOverTargetBytes,
         long droppedOverTotalBytes,
         long droppedPastWindow,
+        long expired,
         long truncated) {
 
     public long dropped(DropReason reason) {
@@ -24,12 +25,13 @@ public record HintStats(
             case TARGET_BYTES -> droppedOverTargetBytes;
             case TOTAL_BYTES -> droppedOverTotalBytes;
             case WINDOW -> droppedPastWindow;
+            case EXPIRED -> expired;
             case TRUNCATED -> truncated;
         };
     }
 
     /** Hints dropped for any reason. */
     public long dropped() {
-        return droppedOverTargetBytes + droppedOverTotalBytes + droppedPastWindow + truncated;
+        return droppedOverTargetBytes + droppedOverTotalBytes + droppedPastWindow + expired + truncated;
     }
 }

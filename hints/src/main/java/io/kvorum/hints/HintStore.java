@@ -10,6 +10,7 @@ import io.kvorum.storage.Durability;
 import io.kvorum.storage.StorageException;
 import io.kvorum.storage.lsm.DirectoryLock;
 import io.kvorum.storage.lsm.EntryLog;
+import io.kvorum.storage.lsm.LsmSettings;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -210,6 +211,8 @@ public final class HintStore implements Closeable {
                     + HintSettings.MAX_BYTES_PER_TARGET.format(options.maxBytesPerTarget()) + ")";
             case TOTAL_BYTES -> "the undelivered hints of all nodes would pass " + HintSettings.MAX_BYTES_TOTAL.key()
                     + " (" + HintSettings.MAX_BYTES_TOTAL.format(options.maxBytesTotal()) + ")";
+            case EXPIRED -> "hints older than " + LsmSettings.TOMBSTONE_GC_GRACE_MS.key() + " are not delivered (a delete"
+                    + " that superseded them may be purged there)";
             case TRUNCATED -> "truncated";
         };
     }
@@ -239,6 +242,17 @@ public final class HintStore implements Closeable {
      * @throws IllegalArgumentException when {@code through} is not the end of a hint for {@code target}
      */
     public long acknowledge(NodeId target, HintCursor through) {
+        return acknowledge(target, through, 0);
+    }
+
+    /**
+     * As {@link #acknowledge(NodeId, HintCursor)}, where {@code expired} of the hints acknowledged were
+     * not delivered but dropped as too old ({@link DropReason#EXPIRED}); they are counted and logged,
+     * rate-limited.
+     *
+     * @throws IllegalArgumentException also when {@code expired} is more than the hints acknowledged
+     */
+    public long acknowledge(NodeId target, HintCursor through, long expired) {
         Checks.require(target != null, "target", null, "a NodeId");
         Checks.require(through != null, "through", null, "a HintCursor");
         ensureOpen();
@@ -247,7 +261,13 @@ public final class HintStore implements Closeable {
             Checks.require(through.equals(HintCursor.START), "through", through, "start: no hints for " + target);
             return 0;
         }
-        return t.acknowledge(through);
+        long n = t.acknowledge(through, expired);
+        if (n > 0 && expired > 0) {
+            dropLog.warn("Dropped " + expired + " hints for node " + target + ": " + why(DropReason.EXPIRED) + " ("
+                    + t.dropped(DropReason.EXPIRED) + " dropped for that reason since start; repair heals what hints"
+                    + " miss)");
+        }
+        return n;
     }
 
     /** Drops every hint stored for {@code target} so far, counting them as truncated; returns how many. */
@@ -270,7 +290,7 @@ public final class HintStore implements Closeable {
     /** What the store holds for {@code target}; all zeros for a node it has no hints for. */
     public HintStats stats(NodeId target) {
         TargetHints t = targets.get(target);
-        return t == null ? new HintStats(target, 0, 0, 0, 0, 0, 0, 0, 0) : t.stats();
+        return t == null ? new HintStats(target, 0, 0, 0, 0, 0, 0, 0, 0, 0) : t.stats();
     }
 
     /** {@link #stats(NodeId)} of every target, in id order. */

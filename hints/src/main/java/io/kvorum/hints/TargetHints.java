@@ -182,10 +182,11 @@ final class TargetHints {
     }
 
     /**
-     * Durably records that every hint up to {@code through} was delivered, then frees the segments
-     * before it. Returns how many hints that acknowledged; 0 if they already were.
+     * Durably records that every hint up to {@code through} was delivered, except {@code expired} of
+     * them that were too old to deliver, then frees the segments before it. Returns how many hints
+     * that acknowledged; 0 if they already were.
      */
-    long acknowledge(HintCursor through) {
+    long acknowledge(HintCursor through, long expired) {
         delivery.lock();
         try {
             long to = through.position();
@@ -202,7 +203,9 @@ final class TargetHints {
                 scanned[2] = pos;
             });
             Checks.require(scanned[2] == to, "cursor", through, "the end of a hint for " + target);
-            passCheckpoint(to, scanned[0], scanned[1], false);
+            Checks.require(expired >= 0 && expired <= scanned[0], "expired", expired,
+                    "at most the " + scanned[0] + " hints acknowledged");
+            passCheckpoint(to, scanned[0], scanned[1], 0, expired);
             return scanned[0];
         } finally {
             delivery.unlock();
@@ -224,26 +227,27 @@ final class TargetHints {
             if (n == 0) {
                 return 0;
             }
-            passCheckpoint(last, n, bytes, true);
+            passCheckpoint(last, n, bytes, n, 0);
             return n;
         } finally {
             delivery.unlock();
         }
     }
 
-    /** [delivery] Moves the checkpoint to {@code to}, durably first, past {@code n} hints of {@code bytes}. */
-    private void passCheckpoint(long to, long n, long bytes, boolean truncated) {
+    /**
+     * [delivery] Moves the checkpoint to {@code to}, durably first, past {@code n} hints of {@code bytes}:
+     * {@code truncated} of them dropped by an operator, {@code expired} too old, the rest delivered.
+     */
+    private void passCheckpoint(long to, long n, long bytes, long truncated, long expired) {
         DeliveryCheckpoint.write(dir, to);
         deliveredThrough = to;
         synchronized (state) {
             hints -= n;
             hintBytes -= bytes;
             budget.release(bytes);
-            if (truncated) {
-                dropped[DropReason.TRUNCATED.ordinal()] += n;
-            } else {
-                delivered += n;
-            }
+            dropped[DropReason.TRUNCATED.ordinal()] += truncated;
+            dropped[DropReason.EXPIRED.ordinal()] += expired;
+            delivered += n - truncated - expired;
             if (leftoverBytes > 0 && (to >>> 32) > lastOldSegmentId) {
                 budget.release(leftoverBytes); // the segments holding it go below
                 leftoverBytes = 0;
@@ -272,7 +276,8 @@ final class TargetHints {
             return new HintStats(target, hints, hintBytes + leftoverBytes,
                     hints == 0 ? 0 : Math.max(0, now - oldestCreatedAtMillis), delivered,
                     dropped[DropReason.TARGET_BYTES.ordinal()], dropped[DropReason.TOTAL_BYTES.ordinal()],
-                    dropped[DropReason.WINDOW.ordinal()], dropped[DropReason.TRUNCATED.ordinal()]);
+                    dropped[DropReason.WINDOW.ordinal()], dropped[DropReason.EXPIRED.ordinal()],
+                    dropped[DropReason.TRUNCATED.ordinal()]);
         }
     }
 

@@ -12,12 +12,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvorum.core.CorruptDataException;
 import io.kvorum.core.NodeId;
+import io.kvorum.core.Settings;
 import io.kvorum.core.testing.LogCapture;
 import io.kvorum.core.testing.ManualClock;
 import io.kvorum.storage.Durability;
 import io.kvorum.storage.StorageException;
 import io.kvorum.storage.lsm.CorruptionPolicy;
 import io.kvorum.storage.lsm.EntryLog;
+import io.kvorum.storage.lsm.LsmSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -290,6 +292,38 @@ class HintStoreTest {
         assertThat(ids(readAll(s, A))).containsExactly(60, 61, 62);
         s.close();
         assertThat(ids(readAll(open(small()), A))).as("the truncation is durable").containsExactly(60, 61, 62);
+    }
+
+    @Test
+    void expiredHintsAreAcknowledgedCountedApartAndLogged() {
+        HintStore s = open(small());
+        addAll(s, A, IntStream.range(10, 20), Durability.PERIODIC);
+        HintBatch batch = s.next(A, HintCursor.START, 100_000);
+        assertThat(batch.hints()).hasSize(10);
+        assertThatThrownBy(() -> s.acknowledge(A, batch.end(), 11)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expired: 11").hasMessageContaining("at most the 10 hints acknowledged");
+        try (LogCapture logs = new LogCapture("io.kvorum.hints")) {
+            assertThat(s.acknowledge(A, batch.end(), 4)).isEqualTo(10);
+            assertThat(s.acknowledge(A, batch.end(), 4)).as("already acknowledged").isZero();
+            assertThat(logs.warningsContaining("Dropped 4 hints for node " + A)).singleElement().asString()
+                    .contains("storage.tombstone_gc_grace_ms");
+        }
+        HintStats stats = s.stats(A);
+        assertThat(stats.hints()).isZero();
+        assertThat(stats.dropped(DropReason.EXPIRED)).isEqualTo(4);
+        assertThat(stats.delivered()).isEqualTo(6);
+        assertThat(stats.dropped()).isEqualTo(4);
+    }
+
+    @Test
+    void aHintWindowNotBelowTheTombstoneGraceIsRefusedNamingBoth() {
+        Settings settings = Settings.empty()
+                .with(HintSettings.WINDOW_MS, 2 * HOUR)
+                .with(LsmSettings.TOMBSTONE_GC_GRACE_MS, 2 * HOUR);
+        assertThatThrownBy(() -> HintOptions.from(settings)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("hints.window_ms: 2h (expected: below storage.tombstone_gc_grace_ms, 2h");
+        assertThat(HintOptions.from(settings.with(HintSettings.WINDOW_MS, 2 * HOUR - 1)).windowMs())
+                .isEqualTo(2 * HOUR - 1);
     }
 
     @Test

@@ -139,7 +139,7 @@ final class AdminService {
             streams.add(describe(p));
         }
         return new StatusResponse(membership.self().value(), replicationFactor, rows,
-                ringChanges.running().orElse(""), streams);
+                ringChanges.running().orElse(""), streams, hints.summary());
     }
 
     /** One line per stream: what, state, how far. */

@@ -1,5 +1,6 @@
 package io.kvorum.node;
 
+import io.kvorum.core.ByteSizes;
 import io.kvorum.core.InvalidRequestException;
 import io.kvorum.core.NodeId;
 import io.kvorum.core.protocol.AdminMessages.HintRow;
@@ -49,6 +50,27 @@ final class HintsAdmin {
             default -> CompletableFuture.failedFuture(new InvalidRequestException("hints action '" + request.action()
                     + "' (expected: list, pause, resume or truncate)"));
         };
+    }
+
+    /**
+     * One line for {@code kvorum-admin status} when this node holds hints ("" when it holds none): how
+     * many, for how many nodes, and the oldest, so that an operator sees a backlog without asking.
+     */
+    String summary() {
+        long hints = 0;
+        long bytes = 0;
+        long oldestMs = 0;
+        int targets = 0;
+        for (HintStats s : store.stats()) {
+            if (s.hints() > 0) {
+                targets++;
+                hints += s.hints();
+                bytes += s.bytes();
+                oldestMs = Math.max(oldestMs, s.oldestAgeMillis());
+            }
+        }
+        return hints == 0 ? "" : hints + " hints (" + ByteSizes.human(bytes) + ") for " + targets
+                + (targets == 1 ? " node" : " nodes") + ", oldest " + oldestMs / 1000 + " s";
     }
 
     private HintsResponse response(String message) {

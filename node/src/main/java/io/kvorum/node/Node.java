@@ -156,7 +156,8 @@ public final class Node implements AutoCloseable {
             log.info("Node {}: {}", identity.nodeId(), startup.describe());
 
             Clock clock = Clock.system();
-            HintStore hints = HintStore.open(dataDir.resolve("hints"), HintOptions.from(settings), clock);
+            HintStore hints = HintStore.open(dataDir.resolve("hints"), HintOptions.from(settings), clock,
+                    storageThreads);
             started.push(hints);
             // Hints of writes that were not durable reach the disk at this pace (a process crash loses none
             // of them, a power loss at most one period's); the fsync runs on a storage thread, not the timer's.

@@ -160,6 +160,9 @@ public final class AdminCli implements Callable<Integer> {
                     out.println("storage of " + new NodeId(m.nodeId()) + " (" + m.address() + "): " + m.storage());
                 }
             }
+            if (!s.hints().isEmpty()) {
+                out.println("hints held here: " + s.hints() + " (kvorum-admin hints lists them)");
+            }
             if (!s.change().isEmpty()) {
                 out.println("running here: " + s.change());
             }

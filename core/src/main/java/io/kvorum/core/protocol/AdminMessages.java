@@ -47,11 +47,12 @@ public final class AdminMessages {
      * @param streams the answering node's recent streams, one line each
      */
     public record StatusResponse(long node, int replicationFactor, List<MemberRow> members, String change,
-                                 List<String> streams) implements Message {
+                                 List<String> streams, String hints) implements Message {
         public StatusResponse {
             members = List.copyOf(members);
             Objects.requireNonNull(change, "change");
             streams = List.copyOf(streams);
+            Objects.requireNonNull(hints, "hints");
         }
     }
 

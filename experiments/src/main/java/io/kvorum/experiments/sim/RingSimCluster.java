@@ -48,7 +48,11 @@ public final class RingSimCluster {
     private final Map<NodeId, Member> members = new LinkedHashMap<>();
     /** Where each node's hint store lives, or null for nodes without hints. */
     private final Path hintsDir;
-    private final List<HintStore> hintStores = new ArrayList<>();
+    private final HintOptions hintOptions;
+    private final HintDelivery.Options deliveryOptions;
+    private final Map<NodeId, HintStore> hintStores = new LinkedHashMap<>();
+    /** What of each started node outlives a crash: its address, its store and its dots. */
+    private final Map<NodeId, Durable> durable = new LinkedHashMap<>();
     private int addresses;
 
     /** One simulated node and the parts a test drives. */
@@ -57,9 +61,15 @@ public final class RingSimCluster {
                          NodeAssembly assembly) {
     }
 
-    private RingSimCluster(long seed, int founders, int replicationFactor, int numTokens, Path hintsDir) {
+    private record Durable(InetSocketAddress address, MemoryReplicaStore store, SimDots dots) {
+    }
+
+    private RingSimCluster(long seed, int founders, int replicationFactor, int numTokens, Path hintsDir,
+                           HintOptions hintOptions, HintDelivery.Options deliveryOptions) {
         this.seed = seed;
         this.hintsDir = hintsDir;
+        this.hintOptions = hintOptions;
+        this.deliveryOptions = deliveryOptions;
         this.replicationFactor = replicationFactor;
         this.numTokens = numTokens;
         this.random = RandomSource.seeded(seed);
@@ -71,12 +81,13 @@ public final class RingSimCluster {
             seeds.add(nextAddress());
         }
         for (int i = 0; i < founders; i++) {
-            start(seeds.get(i), seeds, MemberStatus.NORMAL, TokenAllocator.evenTokens(i, founders, numTokens));
+            start(NodeId.random(random), seeds.get(i), seeds, MemberStatus.NORMAL,
+                    TokenAllocator.evenTokens(i, founders, numTokens));
         }
     }
 
     public static RingSimCluster found(long seed, int founders, int replicationFactor, int numTokens) {
-        return new RingSimCluster(seed, founders, replicationFactor, numTokens, null);
+        return new RingSimCluster(seed, founders, replicationFactor, numTokens, null, null, null);
     }
 
     /**
@@ -86,12 +97,21 @@ public final class RingSimCluster {
      */
     public static RingSimCluster foundWithHints(long seed, int founders, int replicationFactor, int numTokens,
                                                 Path hintsDir) {
-        return new RingSimCluster(seed, founders, replicationFactor, numTokens, hintsDir);
+        return foundWithHints(seed, founders, replicationFactor, numTokens, hintsDir, HintOptions.defaults(),
+                HintDelivery.Options.defaults());
+    }
+
+    /** As {@link #foundWithHints(long, int, int, int, Path)}, with these store and delivery options. */
+    public static RingSimCluster foundWithHints(long seed, int founders, int replicationFactor, int numTokens,
+                                                Path hintsDir, HintOptions hintOptions,
+                                                HintDelivery.Options deliveryOptions) {
+        return new RingSimCluster(seed, founders, replicationFactor, numTokens, hintsDir, hintOptions,
+                deliveryOptions);
     }
 
     /** Closes every node's hint store. */
     public void closeHints() {
-        hintStores.forEach(HintStore::close);
+        hintStores.values().forEach(HintStore::close);
     }
 
     private InetSocketAddress nextAddress() {
@@ -99,20 +119,21 @@ public final class RingSimCluster {
         return new InetSocketAddress("10.0." + (addresses / 250) + "." + (addresses % 250 + 1), 7100);
     }
 
-    private Member start(InetSocketAddress address, List<InetSocketAddress> seeds, MemberStatus status,
+    private Member start(NodeId id, InetSocketAddress address, List<InetSocketAddress> seeds, MemberStatus status,
                          List<Long> tokens) {
-        NodeId id = NodeId.random(random);
+        Durable kept = durable.computeIfAbsent(id, n -> new Durable(address,
+                new MemoryReplicaStore(RecordLimits.defaults()), new SimDots(n)));
         SimBus bus = network.attach(id, address);
-        MemoryReplicaStore store = new MemoryReplicaStore(RecordLimits.defaults());
         NodeAssembly.Builder builder = NodeAssembly.builder();
         if (hintsDir != null) {
-            HintStore hints = HintStore.open(hintsDir.resolve(id.toString()), HintOptions.defaults(), loop);
-            hintStores.add(hints);
-            builder.hints(hints, HintDelivery.Options.defaults());
+            HintStore hints = HintStore.open(hintsDir.resolve(id.toString()), hintOptions, loop);
+            hintStores.put(id, hints);
+            builder.hints(hints, deliveryOptions);
         }
+        MemoryReplicaStore store = kept.store();
         NodeAssembly assembly = builder
                 .seams(new Seams(bus, loop, loop, random.split(), Runnable::run))
-                .dots(new SimDots(id))
+                .dots(kept.dots())
                 .store(store)
                 .options(SimOptions.node(replicationFactor, numTokens, 2 * REQUEST_TIMEOUT_MS))
                 .gossip(loop.nowMillis(), NodeAssembly.localStates(address, address, "", status, tokens),
@@ -132,15 +153,40 @@ public final class RingSimCluster {
         for (Member m : live()) {
             seeds.add(m.address());
         }
-        Member m = start(nextAddress(), seeds, MemberStatus.JOINING, List.of());
-        return m;
+        return start(NodeId.random(random), nextAddress(), seeds, MemberStatus.JOINING, List.of());
     }
 
-    /** kill -9: the node stops and its links go dead. */
+    /** kill -9: the node stops and its links go dead. Its hint store is closed, as a killed process's files are. */
     public void kill(NodeId id) {
         Member m = members.remove(id);
         m.assembly().stop();
         network.kill(id);
+        HintStore hints = hintStores.remove(id);
+        if (hints != null) {
+            hints.close();
+        }
+    }
+
+    /**
+     * Starts a killed node again, as a real one restarts after kill -9: the same id, address and
+     * tokens (as the live members' ring holds them), its store and hints as the crash left them, a
+     * new dot epoch and a higher gossip generation. Hints it had not fsynced survive, as a process
+     * crash leaves them in the operating system's cache (the hint store's own tests cover power loss).
+     */
+    public Member restart(NodeId id) {
+        Durable kept = durable.get(id);
+        if (kept == null || members.containsKey(id)) {
+            throw new IllegalStateException(id + " is not a killed member of " + this);
+        }
+        List<InetSocketAddress> seeds = new ArrayList<>();
+        List<Long> tokens = List.of();
+        for (Member m : live()) {
+            seeds.add(m.address());
+            tokens = m.membership().ring().contains(id) ? m.membership().ring().tokensOf(id) : tokens;
+        }
+        kept.dots().newEpoch();
+        network.revive(id);
+        return start(id, kept.address(), seeds, MemberStatus.NORMAL, tokens);
     }
 
     /** A node that decommissioned stops; nothing of it remains on the network. */
