@@ -128,6 +128,9 @@ public final class NodeAssembly {
                         options.coordinator().replicationFactor(), b.hintDeliveryOptions);
         this.hintRunner = hintDelivery == null ? null : new AgentRunner(hintDelivery, seams.scheduler(),
                 seams.storage(), seams.clock(), HINT_IDLE_MS, 1);
+        if (hintDelivery != null) {
+            hintDelivery.onBatchDone(hintRunner::wake);
+        }
         this.streamer = new RangeStreamer(b.store, data.bus(), seams.scheduler(), seams.clock(), seams.storage(),
                 options.streaming());
         this.ringChanges = membership instanceof ClusterMembership cluster
